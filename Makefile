@@ -1,0 +1,69 @@
+# kneeapp's two commands:  `make run` (set up and serve everything)  and  `make test`.
+# PYTHON=/path/to/python3.12 picks the interpreter; otherwise the newest 3.12+ on PATH or
+# under pyenv is used.
+
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+find_python = for p in "$$PYTHON" python3.13 python3.12 python3 \
+	  $$(ls -d "$$(pyenv root 2>/dev/null || echo ~/.pyenv)"/versions/3.1[2-9]*/bin/python3 2>/dev/null | sort -rV); do \
+	  [ -n "$$p" ] && command -v "$$p" >/dev/null 2>&1 && \
+	  "$$p" -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { command -v "$$p"; break; }; \
+	done
+
+.PHONY: run test setup test-setup lint format bench clean
+
+$(STAMP): requirements-dev.lock
+	@py=$$($(find_python)); \
+	if [ -z "$$py" ]; then echo "kneeapp needs Python 3.12 or newer: install it, or run make PYTHON=/path/to/python3.12" >&2; exit 1; fi; \
+	echo "Using $$py ($$($$py --version))"; \
+	[ -x $(PY) ] || "$$py" -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements-dev.lock
+	touch $(STAMP)
+
+setup: $(STAMP)
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo
+
+## Command 1: set up, then serve the app with a Celery worker and beat on http://127.0.0.1:8000
+run: setup
+	$(PY) manage.py run_embedded
+
+# Debian packages the browser tests need (Chromium); installed only when missing.
+test-setup: $(STAMP)
+	@if ! command -v chromium >/dev/null 2>&1; then \
+	  echo "Installing Chromium for the browser tests"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; \
+	fi
+	@command -v node >/dev/null 2>&1 || { echo "Node.js 20+ is needed for the JavaScript tests" >&2; exit 1; }
+
+## Command 2: set up, then run every test (lint, Python, JavaScript, browser).
+## With CI=true (or KNEEAPP_TEST_PRODUCTION=1) the suite runs again on PostgreSQL and Redis.
+test: test-setup
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	node --test tests/js/
+	$(PY) -m pytest -q
+	@if [ "$$CI" = true ] || [ -n "$$KNEEAPP_TEST_PRODUCTION" ]; then \
+	  echo "== again on the production path: PostgreSQL and Redis =="; \
+	  DATABASE_URL=$${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test} \
+	  REDIS_URL=$${TEST_REDIS_URL:-redis://127.0.0.1:6379/0} \
+	  $(PY) -m pytest -q -m "not browser"; \
+	fi
+
+lint: $(STAMP)
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+format: $(STAMP)
+	$(PY) -m ruff check --fix .
+	$(PY) -m ruff format .
+
+bench: $(STAMP)
+	$(PY) bench/run.py $(BENCH_ARGS)
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

@@ -1,0 +1,62 @@
+"""Account pages (sign up, profile, deletion) and the data export endpoint."""
+
+from django.contrib import messages
+from django.contrib.auth import login, logout
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
+from rest_framework.decorators import api_view
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from kneeapp.data_rights import export_user_data
+from kneeapp.forms import DeleteAccountForm, ProfileForm, SignUpForm
+
+
+@require_http_methods(["GET", "POST"])
+def signup(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect("home")
+    form = SignUpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = form.save()
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(request, _("Welcome! Your account is ready."))
+        return redirect("home")
+    return render(request, "kneeapp/signup.html", {"form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def profile(request: HttpRequest) -> HttpResponse:
+    form = ProfileForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Your settings are saved."))
+        return redirect("profile")
+    return render(request, "kneeapp/profile.html", {"form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def delete_account(request: HttpRequest) -> HttpResponse:
+    form = DeleteAccountForm(request.user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = request.user
+        logout(request)
+        user.delete()
+        messages.success(request, _("Your account and all its data have been deleted."))
+        return redirect("home")
+    return render(request, "kneeapp/delete_account.html", {"form": form})
+
+
+@extend_schema(responses={200: OpenApiTypes.OBJECT}, summary="Everything the signed-in user owns")
+@api_view(["GET"])
+def export(request: Request) -> Response:
+    response = Response(export_user_data(request.user))
+    response["Content-Disposition"] = 'attachment; filename="kneeapp-export.json"'
+    return response

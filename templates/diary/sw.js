@@ -1,0 +1,1 @@
+// diary: service-worker handlers of this app (none yet).

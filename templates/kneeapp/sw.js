@@ -1,0 +1,95 @@
+// kneeapp service worker (rendered by kneeapp.pwa.service_worker; version {{ version }}).
+// Precaches the app shell, answers navigations from the network first and from the cache
+// when offline (else the offline page), and serves static files from the cache first.
+// Each app adds its own handlers (sync, push) in its fragment included at the end.
+"use strict";
+
+const VERSION = "{{ version }}";
+const SHELL_CACHE = `kneeapp-shell-${VERSION}`;
+const PAGE_CACHE = `kneeapp-pages-${VERSION}`;
+const PRECACHE = {{ precache|safe }};
+const OFFLINE_URL = "{% url 'offline' %}";
+
+self.addEventListener("install", (event) => {
+  event.waitUntil(
+    caches.open(SHELL_CACHE)
+      .then((cache) => cache.addAll(PRECACHE.map((url) => new Request(url, { cache: "reload" }))))
+      .then(() => self.skipWaiting()),
+  );
+});
+
+self.addEventListener("activate", (event) => {
+  event.waitUntil(
+    caches.keys()
+      .then((names) => Promise.all(
+        names
+          .filter((name) => name.startsWith("kneeapp-") && name !== SHELL_CACHE && name !== PAGE_CACHE)
+          .map((name) => caches.delete(name)),
+      ))
+      .then(() => self.clients.claim()),
+  );
+});
+
+self.addEventListener("message", (event) => {
+  if (event.data && event.data.type === "clear-private-pages") {
+    // Sent on sign-out: pages cached for offline use must not outlive the session.
+    event.waitUntil(caches.delete(PAGE_CACHE));
+  }
+});
+
+async function fromCache(request) {
+  return (await caches.match(request, { ignoreVary: true }))
+    || (await caches.match(request, { ignoreSearch: true, ignoreVary: true }));
+}
+
+async function networkFirstPage(request) {
+  try {
+    const response = await fetch(request);
+    if (response.ok && response.type === "basic" && !response.redirected) {
+      const copy = response.clone();
+      caches.open(PAGE_CACHE).then((cache) => cache.put(request, copy));
+    }
+    return response;
+  } catch (error) {
+    return (await fromCache(request)) || (await caches.match(OFFLINE_URL));
+  }
+}
+
+async function cacheFirst(request) {
+  const cached = await caches.match(request, { ignoreVary: true });
+  if (cached) return cached;
+  const response = await fetch(request);
+  if (response.ok) {
+    const copy = response.clone();
+    caches.open(SHELL_CACHE).then((cache) => cache.put(request, copy));
+  }
+  return response;
+}
+
+async function networkFirst(request) {
+  try {
+    return await fetch(request);
+  } catch (error) {
+    const cached = await fromCache(request);
+    if (cached) return cached;
+    throw error;
+  }
+}
+
+self.addEventListener("fetch", (event) => {
+  const request = event.request;
+  const url = new URL(request.url);
+  if (request.method !== "GET" || url.origin !== self.location.origin) return;
+  if (url.pathname.startsWith("/admin/")) return;
+  if (request.mode === "navigate") {
+    event.respondWith(networkFirstPage(request));
+  } else if (url.pathname.startsWith("/static/")) {
+    event.respondWith(cacheFirst(request));
+  } else {
+    event.respondWith(networkFirst(request));
+  }
+});
+
+{% include "triage/sw.js" %}
+{% include "diary/sw.js" %}
+{% include "reminders/sw.js" %}

@@ -1,0 +1,1 @@
+// reminders: service-worker handlers of this app (none yet).

@@ -1,0 +1,1 @@
+// triage: service-worker handlers of this app (none yet).

@@ -1,0 +1,93 @@
+"""Test personas shared by every app's tests.
+
+Five people: an anonymous visitor, a patient and another patient, a physiotherapist (who
+looks after ``patient``) and another physiotherapist (who looks after ``other_patient``),
+plus an administrator. Each ``*_client`` fixture is a Django test client signed in as them.
+"""
+
+import pytest
+from django.contrib.auth.models import Group
+from django.test import Client
+
+from kneeapp.models import PHYSIOTHERAPISTS_GROUP, User
+
+PASSWORD = "a-long-test-password-42"
+
+
+def make_physiotherapist(email: str) -> User:
+    user = User.objects.create_user(email, PASSWORD, name=email.split("@")[0], is_staff=True)
+    user.groups.add(Group.objects.get(name=PHYSIOTHERAPISTS_GROUP))
+    return user
+
+
+@pytest.fixture
+def physiotherapist(db) -> User:
+    return make_physiotherapist("physio@test.example")
+
+
+@pytest.fixture
+def other_physiotherapist(db) -> User:
+    return make_physiotherapist("other-physio@test.example")
+
+
+@pytest.fixture
+def patient(db, physiotherapist) -> User:
+    return User.objects.create_user(
+        "patient@test.example",
+        PASSWORD,
+        name="Pat",
+        physiotherapist=physiotherapist,
+        time_zone="Europe/London",
+    )
+
+
+@pytest.fixture
+def other_patient(db, other_physiotherapist) -> User:
+    return User.objects.create_user(
+        "other-patient@test.example",
+        PASSWORD,
+        name="Olly",
+        physiotherapist=other_physiotherapist,
+        time_zone="America/New_York",
+    )
+
+
+@pytest.fixture
+def administrator(db) -> User:
+    return User.objects.create_superuser("admin@test.example", PASSWORD)
+
+
+def signed_in(user: User) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def anonymous_client() -> Client:
+    return Client()
+
+
+@pytest.fixture
+def patient_client(patient) -> Client:
+    return signed_in(patient)
+
+
+@pytest.fixture
+def other_patient_client(other_patient) -> Client:
+    return signed_in(other_patient)
+
+
+@pytest.fixture
+def physiotherapist_client(physiotherapist) -> Client:
+    return signed_in(physiotherapist)
+
+
+@pytest.fixture
+def other_physiotherapist_client(other_physiotherapist) -> Client:
+    return signed_in(other_physiotherapist)
+
+
+@pytest.fixture
+def administrator_client(administrator) -> Client:
+    return signed_in(administrator)

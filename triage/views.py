@@ -1,0 +1,7 @@
+"""Pages of the symptom checker."""
+
+from django.shortcuts import render
+
+
+def start(request):
+    return render(request, "triage/start.html")

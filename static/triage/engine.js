@@ -1,0 +1,216 @@
+// The symptom checker's engine for the offline app: from a set of answers to urgency,
+// possible causes and advice. It is the twin of triage/engine.py and must give the same
+// result for any answers (tests/triage/test_parity.py holds the two together), so change
+// both or neither. An ES module with no dependencies, for the browser and for Node alike.
+//
+// Urgency comes from the knowledge base's rules only. A cause's score is a noisy-OR of
+// the weights whose conditions hold, times the factor of each "against" entry that holds,
+// both computed in knowledge-base order so that the float operations match Python's.
+// A condition on a finding that was not answered is false: "not answered" is not "no".
+
+/** Thrown by validateAnswers and assess; `errors` maps each bad finding id to a message. */
+export class AnswersError extends Error {
+  constructor(errors) {
+    super(
+      Object.entries(errors)
+        .map(([key, message]) => `${key}: ${message}`)
+        .join("; "),
+    );
+    this.name = "AnswersError";
+    this.errors = errors;
+  }
+}
+
+function findingsById(knowledge) {
+  return new Map(knowledge.findings.map((finding) => [finding.id, finding]));
+}
+
+function checkAnswer(finding, value) {
+  if (finding.type === "bool") {
+    return typeof value === "boolean" ? null : "must be true or false";
+  }
+  if (finding.type === "enum") {
+    const options = finding.options.map((option) => option.id);
+    if (typeof value === "string" && options.includes(value)) return null;
+    return `must be one of ${options.join(", ")}`;
+  }
+  if (typeof value !== "number" || !Number.isInteger(value)) return "must be a whole number";
+  const high = finding.max ?? null;
+  if (value < finding.min || (high !== null && value > high)) {
+    return `must be at least ${finding.min}${high === null ? "" : ` and at most ${high}`}`;
+  }
+  return null;
+}
+
+/**
+ * Return the answers cleaned up (in knowledge-base order, without null or undefined
+ * values, which mean "not answered"), or throw an AnswersError naming every bad finding.
+ */
+export function validateAnswers(knowledge, answers) {
+  if (answers === null || typeof answers !== "object" || Array.isArray(answers)) {
+    throw new AnswersError({ answers: "must be an object of finding ids and answers" });
+  }
+  const findings = findingsById(knowledge);
+  const errors = {};
+  const given = new Map();
+  for (const [key, value] of Object.entries(answers)) {
+    const finding = findings.get(key);
+    if (finding === undefined) {
+      errors[key] = "unknown finding";
+    } else if (value !== null && value !== undefined) {
+      const message = checkAnswer(finding, value);
+      if (message) errors[key] = message;
+      else given.set(key, value);
+    }
+  }
+  if (Object.keys(errors).length > 0) throw new AnswersError(errors);
+  const cleaned = {};
+  for (const finding of knowledge.findings) {
+    if (given.has(finding.id)) cleaned[finding.id] = given.get(finding.id);
+  }
+  return cleaned;
+}
+
+function answerOf(answers, findingId) {
+  if (!Object.prototype.hasOwnProperty.call(answers, findingId)) return null;
+  return answers[findingId] ?? null;
+}
+
+function compare(condition, value) {
+  if ("is" in condition) return value === condition.is;
+  if ("in" in condition) return condition.in.includes(value);
+  if ("not_in" in condition) return !condition.not_in.includes(value);
+  if ("gt" in condition) return value > condition.gt;
+  if ("gte" in condition) return value >= condition.gte;
+  if ("lt" in condition) return value < condition.lt;
+  return value <= condition.lte;
+}
+
+// The findings that make a condition hold, or null when it does not hold.
+function matched(condition, answers) {
+  if ("all" in condition) {
+    const found = [];
+    for (const child of condition.all) {
+      const childFound = matched(child, answers);
+      if (childFound === null) return null;
+      found.push(...childFound);
+    }
+    return found;
+  }
+  if ("any" in condition) {
+    const found = [];
+    let holds = false;
+    for (const child of condition.any) {
+      const childFound = matched(child, answers);
+      if (childFound !== null) {
+        holds = true;
+        found.push(...childFound);
+      }
+    }
+    return holds ? found : null;
+  }
+  const value = answerOf(answers, condition.finding);
+  if (value === null) return null;
+  return compare(condition, value) ? [condition.finding] : null;
+}
+
+/** Whether a knowledge-base condition holds for these (valid) answers. */
+export function conditionHolds(condition, answers) {
+  return matched(condition, answers) !== null;
+}
+
+/** Whether a questionnaire screen should be shown, given the answers so far. */
+export function screenApplies(screen, answers) {
+  const askIf = screen.ask_if ?? null;
+  return askIf === null || conditionHolds(askIf, answers);
+}
+
+/** The first screen after the one with id `after` (or the first of all) that applies. */
+export function nextScreen(knowledge, answers, after = null) {
+  const screens = knowledge.screens;
+  let start = 0;
+  if (after !== null && after !== undefined) {
+    start = screens.findIndex((screen) => screen.id === after) + 1;
+    if (start === 0) throw new Error(`unknown screen ${after}`);
+  }
+  for (const screen of screens.slice(start)) {
+    if (screenApplies(screen, answers)) return screen;
+  }
+  return null;
+}
+
+function inOrder(findingIds, order) {
+  return [...new Set(findingIds)].sort((a, b) => order.get(a) - order.get(b));
+}
+
+function scoreCauses(knowledge, answers, order) {
+  const causes = [];
+  for (const cause of knowledge.causes) {
+    let unexplained = 1.0;
+    const because = [];
+    for (const weight of cause.weights) {
+      const found = matched(weight, answers);
+      if (found !== null) {
+        unexplained = unexplained * (1.0 - weight.weight);
+        because.push(...found);
+      }
+    }
+    let score = 1.0 - unexplained;
+    if (score <= 0) continue;
+    for (const against of cause.against ?? []) {
+      if (matched(against, answers) !== null) score = score * against.factor;
+    }
+    causes.push({ id: cause.id, score, because: inOrder(because, order) });
+  }
+  // Highest score first, ties by id: the same order as Python's sort by (-score, id).
+  causes.sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return causes;
+}
+
+function adviceFor(knowledge, levels, rank, causes) {
+  const items = new Map(knowledge.advice_items.map((item) => [item.id, item]));
+  const adviceOfCause = new Map(knowledge.causes.map((cause) => [cause.id, cause.advice]));
+  const limits = knowledge.advice_from_causes;
+  const wanted = [...knowledge.advice[levels[rank]]];
+  // Only the likeliest causes add their advice, so an unlikely one does not crowd the page.
+  for (const cause of causes.slice(0, limits.top)) {
+    if (cause.score >= limits.min_score) wanted.push(...adviceOfCause.get(cause.id));
+  }
+  const texts = [];
+  const seen = new Set();
+  for (const adviceId of wanted) {
+    if (seen.has(adviceId)) continue;
+    seen.add(adviceId);
+    const item = items.get(adviceId);
+    // Leave out advice meant for calmer cases, e.g. stretches next to "call now".
+    if (levels.indexOf(item.max_urgency ?? levels[levels.length - 1]) >= rank) {
+      texts.push(item.text);
+    }
+  }
+  return texts;
+}
+
+/** Assess a set of answers; throws AnswersError when an answer is not valid. */
+export function assess(knowledge, answers) {
+  const cleaned = validateAnswers(knowledge, answers);
+  const order = new Map(knowledge.findings.map((finding, index) => [finding.id, index]));
+  const levels = knowledge.urgency_levels.map((level) => level.id);
+
+  let rank = 0;
+  const flagged = [];
+  for (const rule of knowledge.rules) {
+    const found = matched(rule, cleaned);
+    if (found === null) continue;
+    rank = Math.max(rank, levels.indexOf(rule.urgency));
+    flagged.push(...found); // rules never name self_care, so every match raises
+  }
+
+  const causes = scoreCauses(knowledge, cleaned, order);
+  return {
+    urgency: levels[rank],
+    causes,
+    red_flags: inOrder(flagged, order),
+    advice: adviceFor(knowledge, levels, rank, causes),
+    knowledge_version: knowledge.version,
+  };
+}

@@ -1,0 +1,320 @@
+"""The knowledge base's checks: a broken file is refused with the path of the problem, and
+bad answers are refused naming each finding."""
+
+import copy
+import json
+import os
+
+import pytest
+
+from tests.triage import KNOWLEDGE
+from triage.knowledge import (
+    CAUSE_IDS,
+    FINDING_IDS,
+    URGENCY_LEVELS,
+    AnswersError,
+    KnowledgeError,
+    load_knowledge,
+    validate_answers,
+    validate_knowledge,
+)
+
+
+def broken(change) -> str:
+    """The message of the KnowledgeError raised for a copy of the bundled file after change."""
+    data = copy.deepcopy(KNOWLEDGE)
+    change(data)
+    with pytest.raises(KnowledgeError) as caught:
+        validate_knowledge(data)
+    return str(caught.value)
+
+
+def index_of(items: list[dict], item_id: str) -> int:
+    return next(i for i, item in enumerate(items) if item["id"] == item_id)
+
+
+DVT = index_of(KNOWLEDGE["causes"], "dvt")
+AGE = index_of(KNOWLEDGE["findings"], "age")
+POP_SCREEN = index_of(KNOWLEDGE["screens"], "pop")
+
+
+def test_the_bundled_file_is_valid_and_versioned():
+    knowledge = load_knowledge()
+    assert validate_knowledge(copy.deepcopy(knowledge)) == knowledge
+    assert knowledge["version"]
+    assert knowledge["schema_version"] == 1
+    assert knowledge["disclaimer"]
+
+
+def test_it_holds_every_contract_id():
+    assert [level["id"] for level in KNOWLEDGE["urgency_levels"]] == list(URGENCY_LEVELS)
+    assert set(FINDING_IDS) <= {finding["id"] for finding in KNOWLEDGE["findings"]}
+    assert set(CAUSE_IDS) <= {cause["id"] for cause in KNOWLEDGE["causes"]}
+    assert len(FINDING_IDS) == 39 and len(CAUSE_IDS) == 9
+
+
+def test_every_weight_and_rule_names_its_source():
+    for cause in KNOWLEDGE["causes"]:
+        for entry in cause["weights"] + cause["against"]:
+            assert entry["source"].split(":")[0] in ("article", "clinical")
+    for rule in KNOWLEDGE["rules"]:
+        assert rule["source"]
+
+
+def test_patient_texts_speak_of_possible_causes_and_a_generic_emergency_number():
+    assert "possible causes" in KNOWLEDGE["disclaimer"]
+    assert "not a diagnosis" in KNOWLEDGE["disclaimer"]
+    emergency = KNOWLEDGE["urgency_levels"][-1]
+    assert "the emergency number" in emergency["action"]
+    text = json.dumps(KNOWLEDGE)
+    for number in ("999", "112", "911"):
+        assert number not in text
+
+
+def test_it_refuses_an_unknown_finding_in_a_weight():
+    def change(data):
+        data["causes"][DVT]["weights"][1] = {
+            "finding": "calf_swel",
+            "is": True,
+            "weight": 0.2,
+            "source": "x: y",
+        }
+
+    message = broken(change)
+    assert message == f"causes[{DVT}].weights[1].finding: unknown finding 'calf_swel'"
+
+
+def test_it_refuses_an_unknown_finding_deep_in_a_rule():
+    def change(data):
+        data["rules"][2]["all"][1]["any"][0]["finding"] = "calf_pain"
+
+    assert broken(change).startswith("rules[2].all[1].any[0].finding: unknown finding")
+
+
+def test_it_refuses_a_renamed_contract_cause():
+    def change(data):
+        data["causes"][DVT]["id"] = "blood_clot"
+
+    assert broken(change) == "causes: missing contract cause 'dvt'"
+
+
+def test_it_refuses_an_unknown_advice_of_a_cause():
+    def change(data):
+        data["causes"][0]["advice"].append("dance")
+
+    assert broken(change).startswith("causes[0].advice[3]: unknown advice 'dance'")
+
+
+def test_it_refuses_a_missing_contract_finding():
+    def change(data):
+        del data["findings"][AGE]
+        for screen in data["screens"]:
+            screen["findings"] = [f for f in screen["findings"] if f != "age"]
+
+    assert broken(change) == "findings: missing contract finding 'age'"
+
+
+def test_it_refuses_a_contract_finding_with_another_range():
+    def change(data):
+        data["findings"][AGE]["max"] = 150
+
+    assert broken(change).startswith(f"findings[{AGE}]: 'age' must range from 0 to 120")
+
+
+def test_it_refuses_a_missing_or_reordered_urgency_level():
+    def change(data):
+        data["urgency_levels"].reverse()
+
+    assert broken(change).startswith("urgency_levels: must be exactly")
+
+
+@pytest.mark.parametrize(
+    ("condition", "error"),
+    [
+        ({"finding": "age", "gte": "50"}, ".gte: must be a whole number"),
+        ({"finding": "age", "gte": 150}, ".gte: 150 is outside the range of 'age'"),
+        ({"finding": "age", "in": [50]}, ".in: 'in' does not apply to the integer finding 'age'"),
+        ({"finding": "calf_swelling", "is": "yes"}, ".is: must be true or false"),
+        ({"finding": "calf_swelling", "gt": 0}, ".gt: 'gt' does not apply to the bool finding"),
+        ({"finding": "injury", "in": ["falling"]}, ".in: unknown option 'falling' of 'injury'"),
+        ({"finding": "injury", "not_in": []}, ".not_in: must be a non-empty list of options"),
+        ({"finding": "injury", "is": "none", "in": ["none"]}, ": needs exactly one operator"),
+        ({"finding": "injury"}, ": needs exactly one operator"),
+        ({"any": []}, ".any: must be a non-empty list"),
+        ({"all": [{"finding": "fever", "is": True}], "any": []}, ": needs exactly one of"),
+    ],
+    ids=lambda value: json.dumps(value) if isinstance(value, dict) else "",
+)
+def test_it_refuses_a_condition_that_does_not_fit_its_finding(condition, error):
+    def change(data):
+        data["causes"][DVT]["weights"][0] = {**condition, "weight": 0.3, "source": "x: y"}
+
+    assert broken(change).startswith(f"causes[{DVT}].weights[0]{error}")
+
+
+@pytest.mark.parametrize("weight", [0, 1, 1.5, -0.1, True, "0.3", None])
+def test_it_refuses_a_weight_out_of_range(weight):
+    def change(data):
+        data["causes"][DVT]["weights"][0]["weight"] = weight
+
+    assert broken(change).startswith(f"causes[{DVT}].weights[0].weight: must be a number")
+
+
+def test_it_refuses_a_factor_out_of_range():
+    def change(data):
+        data["causes"][0]["against"][0]["factor"] = 0
+
+    assert broken(change).startswith("causes[0].against[0].factor: must be a number")
+
+
+def test_it_refuses_a_weight_without_a_source():
+    def change(data):
+        del data["causes"][DVT]["weights"][0]["source"]
+
+    assert broken(change) == f"causes[{DVT}].weights[0].source: must be a non-empty string"
+
+
+def test_it_refuses_a_finding_on_no_screen():
+    def change(data):
+        data["screens"][0]["findings"].remove("coughing_blood")
+
+    assert broken(change) == "screens: finding 'coughing_blood' is on no screen"
+
+
+def test_it_refuses_a_finding_on_two_screens():
+    def change(data):
+        data["screens"][1]["findings"].append("chest_pain")
+
+    first = KNOWLEDGE["screens"][0]["id"]
+    assert broken(change) == f"screens[1].findings[1]: 'chest_pain' is already on screen {first!r}"
+
+
+def test_it_refuses_a_screen_that_depends_on_a_later_answer():
+    def change(data):
+        data["screens"][POP_SCREEN]["ask_if"] = {"finding": "locking", "is": True}
+
+    assert broken(change) == (
+        f"screens[{POP_SCREEN}].ask_if.finding: 'locking' is not asked on an earlier screen"
+    )
+
+
+def test_it_refuses_a_rule_that_a_yes_could_lower():
+    # A rule on a "no" would let one more yes lower the urgency.
+    def change(data):
+        data["rules"][1]["is"] = False
+
+    assert broken(change) == "rules[1].is: a rule may only test for true"
+
+
+def test_it_refuses_a_rule_on_less_than():
+    def change(data):
+        data["rules"][1] = {"id": "young", "urgency": "urgent", "finding": "age", "lt": 5}
+        data["rules"][1]["source"] = "x: y"
+
+    assert broken(change).startswith("rules[1].lt: a rule may only test for 'more than'")
+
+
+def test_it_refuses_a_rule_to_self_care_or_an_unknown_level():
+    def change(data):
+        data["rules"][0]["urgency"] = "self_care"
+
+    assert broken(change).startswith("rules[0].urgency: must be one of")
+
+
+def test_it_refuses_duplicate_ids():
+    def change(data):
+        data["rules"][1]["id"] = data["rules"][0]["id"]
+
+    assert broken(change).startswith("rules[1].id: duplicate id")
+
+
+def test_it_refuses_a_bad_limit_on_advice_from_causes():
+    def change(data):
+        data["advice_from_causes"]["min_score"] = 1
+
+    assert broken(change).startswith("advice_from_causes.min_score: must be a number")
+
+
+def test_it_refuses_a_file_without_a_version():
+    def change(data):
+        data["version"] = ""
+
+    assert broken(change) == "version: must be a non-empty string"
+
+
+def test_it_refuses_what_is_not_an_object():
+    with pytest.raises(KnowledgeError, match=r"^\$: must be an object"):
+        validate_knowledge([])
+
+
+def test_load_knowledge_refuses_a_file_that_is_not_json(tmp_path):
+    path = tmp_path / "knowledge.json"
+    path.write_text("{not json", encoding="utf-8")
+    with pytest.raises(KnowledgeError, match=r"^\$: knowledge.json is not valid JSON"):
+        load_knowledge(path)
+
+
+def test_load_knowledge_caches_until_the_file_changes(tmp_path):
+    path = tmp_path / "knowledge.json"
+    path.write_text(json.dumps(KNOWLEDGE), encoding="utf-8")
+    first = load_knowledge(path)
+    assert load_knowledge(str(path)) is first
+
+    changed = copy.deepcopy(KNOWLEDGE)
+    changed["version"] = "2099.1.1"
+    path.write_text(json.dumps(changed), encoding="utf-8")
+    stat = path.stat()
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+    assert load_knowledge(path)["version"] == "2099.1.1"
+
+    changed["causes"][0]["weights"][0]["finding"] = "calf_swel"
+    path.write_text(json.dumps(changed), encoding="utf-8")
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 2_000_000_000))
+    with pytest.raises(KnowledgeError, match=r"^causes\[0\]\.weights\[0\]\.finding"):
+        load_knowledge(path)
+
+
+def test_valid_answers_come_back_cleaned_in_knowledge_base_order():
+    answers = {"age": 40.0, "calf_swelling": False, "injury": "twisting", "fever": None}
+    cleaned = validate_answers(KNOWLEDGE, answers)
+    assert cleaned == {"calf_swelling": False, "injury": "twisting", "age": 40}
+    assert list(cleaned) == ["calf_swelling", "injury", "age"]
+    assert type(cleaned["age"]) is int
+    assert validate_answers(KNOWLEDGE, {}) == {}
+
+
+@pytest.mark.parametrize(
+    ("finding_id", "value", "message"),
+    [
+        ("calf_swel", True, "unknown finding"),
+        ("pregnant", 1, "must be true or false"),
+        ("pregnant", "yes", "must be true or false"),
+        ("age", True, "must be a whole number"),
+        ("age", "70", "must be a whole number"),
+        ("age", 70.5, "must be a whole number"),
+        ("age", 121, "must be at least 0 and at most 120"),
+        ("pain_severity", -1, "must be at least 0 and at most 10"),
+        ("pain_severity", 11, "must be at least 0 and at most 10"),
+        ("duration_days", -1, "must be at least 0"),
+        ("injury", "falling", "must be one of"),
+        ("sport", ["running"], "must be one of"),
+    ],
+)
+def test_a_bad_answer_is_refused_naming_its_finding(finding_id, value, message):
+    with pytest.raises(AnswersError) as caught:
+        validate_answers(KNOWLEDGE, {"fever": True, finding_id: value})
+    assert list(caught.value.errors) == [finding_id]
+    assert caught.value.errors[finding_id].startswith(message)
+
+
+def test_every_bad_answer_is_named_at_once():
+    answers = {"age": -3, "pregnant": 0, "sport": "golf", "knee_on_fire": True, "fever": True}
+    with pytest.raises(AnswersError) as caught:
+        validate_answers(KNOWLEDGE, answers)
+    assert set(caught.value.errors) == {"age", "pregnant", "sport", "knee_on_fire"}
+
+
+def test_answers_must_be_an_object():
+    with pytest.raises(AnswersError) as caught:
+        validate_answers(KNOWLEDGE, [("fever", True)])
+    assert list(caught.value.errors) == ["answers"]

@@ -5,4 +5,13 @@ from django.urls import path
 from diary import views
 
 app_name = "diary"
-urlpatterns = [path("", views.today, name="today")]
+urlpatterns = [
+    path("", views.today, name="today"),
+    path("history/", views.history, name="history"),
+    path("chart/", views.pain_chart, name="chart"),
+    path("report/", views.doctor_report, name="report"),
+    path("report.csv", views.report_csv, name="report_csv"),
+    path("<uuid:entry_id>/", views.entry, name="entry"),
+    path("<uuid:entry_id>/edit/", views.edit, name="edit"),
+    path("<uuid:entry_id>/delete/", views.delete, name="delete"),
+]

@@ -1,7 +1,130 @@
-"""Pages of the diary."""
+"""Pages of the diary: today's entry, the history, an entry, the chart, the doctor's report."""
 
-from django.shortcuts import render
+import datetime
+import uuid
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods
+
+from diary import chart, extensions, report
+from diary.forms import EntryForm, RangeForm
+from diary.models import DiaryEntry, Outcome, today_for
+
+HISTORY_PAGE_SIZE = 30
+SAVED_MESSAGES = {
+    Outcome.CREATED: gettext_lazy("Saved."),
+    Outcome.UPDATED: gettext_lazy("Saved."),
+    Outcome.UNCHANGED: gettext_lazy("Saved."),
+    Outcome.STALE: gettext_lazy("A newer version of this entry was already saved; it is kept."),
+}
 
 
-def today(request):
-    return render(request, "diary/today.html")
+def own_entry(request: HttpRequest, entry_id: uuid.UUID) -> DiaryEntry:
+    try:
+        return DiaryEntry.objects.of(request.user).get(pk=entry_id)
+    except DiaryEntry.DoesNotExist:
+        raise Http404 from None
+
+
+def save_and_show(request: HttpRequest, form: EntryForm, template: str, context: dict):
+    if request.method == "POST" and form.is_valid():
+        result = form.save()
+        if result is not None:
+            messages.success(request, str(SAVED_MESSAGES[result.outcome]))
+            return redirect("diary:entry", entry_id=result.entry.pk)
+    status = 400 if form.errors else 200
+    return render(request, template, context | {"form": form}, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def today(request: HttpRequest) -> HttpResponse:
+    form = EntryForm.for_new_entry(request.user, request.POST or None)
+    latest = DiaryEntry.objects.of(request.user).first()
+    return save_and_show(request, form, "diary/today.html", {"latest": latest})
+
+
+@login_required
+@require_GET
+def entry(request: HttpRequest, entry_id: uuid.UUID) -> HttpResponse:
+    item = own_entry(request, entry_id)
+    return render(
+        request,
+        "diary/entry.html",
+        {"entry": item, "stretch_names": dict(extensions.stretch_choices(request.user) or [])},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def edit(request: HttpRequest, entry_id: uuid.UUID) -> HttpResponse:
+    item = own_entry(request, entry_id)
+    form = EntryForm.for_entry(item, request.POST or None)
+    return save_and_show(request, form, "diary/edit.html", {"entry": item})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def delete(request: HttpRequest, entry_id: uuid.UUID) -> HttpResponse:
+    item = own_entry(request, entry_id)
+    if request.method == "POST":
+        item.delete()
+        messages.success(request, _("The entry was deleted."))
+        return redirect("diary:history")
+    return render(request, "diary/delete.html", {"entry": item})
+
+
+@login_required
+@require_GET
+def history(request: HttpRequest) -> HttpResponse:
+    entries = DiaryEntry.objects.of(request.user)
+    page = Paginator(entries, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "diary/history.html",
+        {"page": page, "stretch_names": dict(extensions.stretch_choices(request.user) or [])},
+    )
+
+
+def chart_for(patient, days: int) -> chart.Chart:
+    end = today_for(patient)
+    start = end - datetime.timedelta(days=days - 1)
+    daily = DiaryEntry.objects.of(patient).between(start, end).daily_pain()
+    return chart.build(daily, start, end)
+
+
+@login_required
+@require_GET
+def pain_chart(request: HttpRequest) -> HttpResponse:
+    try:
+        days = int(request.GET.get("days", chart.PERIODS[0]))
+    except ValueError:
+        days = 0
+    if days not in chart.PERIODS:
+        days = chart.PERIODS[0]
+    template = "diary/chart.html#chart" if request.htmx else "diary/chart.html"
+    context = {"chart": chart_for(request.user, days), "days": days, "periods": chart.PERIODS}
+    return render(request, template, context)
+
+
+@login_required
+@require_GET
+def doctor_report(request: HttpRequest) -> HttpResponse:
+    form, defaults = RangeForm.from_query(request.GET)
+    start, end = form.dates(defaults)
+    context = report.context(request.user, start, end) | {"form": form}
+    return render(request, "diary/report.html", context)
+
+
+@login_required
+@require_GET
+def report_csv(request: HttpRequest) -> HttpResponse:
+    form, defaults = RangeForm.from_query(request.GET)
+    start, end = form.dates(defaults)
+    return report.csv_response(request.user, start, end)

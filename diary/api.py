@@ -1,0 +1,96 @@
+"""The diary's REST API: PUT an entry by its client-made UUID, read, list and delete.
+
+``PUT`` answers 201 when it created the entry and 200 otherwise, with ``kept`` saying
+whether the version sent was saved (``sent``) or the server holds a newer edit by
+``client_updated_at`` and returns that one (``server``). A stale write answers 200 and
+not 409 on purpose: the phone's outbox is then done with it and shows the newer version.
+"""
+
+import uuid
+
+from django.http import Http404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import serializers, status
+from rest_framework.decorators import api_view
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from diary.models import DiaryEntry, Outcome
+from diary.serializers import DiaryEntrySerializer, WriteResponseSerializer
+
+
+class RangeSerializer(serializers.Serializer):
+    since = serializers.DateField(required=False)
+    until = serializers.DateField(required=False)
+
+    def validate(self, attrs):
+        if "since" in attrs and "until" in attrs and attrs["since"] > attrs["until"]:
+            raise serializers.ValidationError({"until": "must not be before since"})
+        return attrs
+
+
+@extend_schema(
+    summary="My diary entries, newest first",
+    parameters=[
+        OpenApiParameter("since", OpenApiTypes.DATE, description="first date (inclusive)"),
+        OpenApiParameter("until", OpenApiTypes.DATE, description="last date (inclusive)"),
+    ],
+    responses={200: DiaryEntrySerializer(many=True)},
+)
+@api_view(["GET"])
+def entry_list(request: Request) -> Response:
+    query = RangeSerializer(data=request.query_params)
+    query.is_valid(raise_exception=True)
+    entries = DiaryEntry.objects.of(request.user).between(**query.validated_data)
+    paginator = PageNumberPagination()
+    page = paginator.paginate_queryset(entries, request)
+    return paginator.get_paginated_response(DiaryEntrySerializer(page, many=True).data)
+
+
+def own_entry(request: Request, entry_id: uuid.UUID) -> DiaryEntry:
+    try:
+        return DiaryEntry.objects.of(request.user).get(pk=entry_id)
+    except DiaryEntry.DoesNotExist:
+        raise Http404 from None
+
+
+@extend_schema(methods=["GET"], summary="One of my diary entries", responses=DiaryEntrySerializer)
+@extend_schema(
+    methods=["PUT"],
+    summary="Create or update a diary entry by its client-made UUID (last write wins)",
+    request=DiaryEntrySerializer,
+    responses={
+        201: OpenApiResponse(WriteResponseSerializer, description="created"),
+        200: OpenApiResponse(
+            WriteResponseSerializer,
+            description="updated, unchanged (same body again), or kept the server's newer edit",
+        ),
+        400: OpenApiResponse(description="a message per invalid field; nothing changed"),
+        404: OpenApiResponse(description="this id is another patient's entry"),
+    },
+)
+@extend_schema(methods=["DELETE"], summary="Delete one of my diary entries", responses={204: None})
+@api_view(["GET", "PUT", "DELETE"])
+def entry_detail(request: Request, entry_id: uuid.UUID) -> Response:
+    if request.method == "GET":
+        return Response(DiaryEntrySerializer(own_entry(request, entry_id)).data)
+    if request.method == "DELETE":
+        own_entry(request, entry_id).delete()
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    incoming = DiaryEntrySerializer(data=request.data, context={"request": request})
+    incoming.is_valid(raise_exception=True)
+    try:
+        result = DiaryEntry.objects.write(
+            request.user,
+            entry_id,
+            incoming.content(),
+            incoming.validated_data["client_updated_at"],
+        )
+    except DiaryEntry.DoesNotExist:
+        raise Http404 from None
+    body = WriteResponseSerializer(result.entry).data | {"kept": result.kept}
+    created = result.outcome == Outcome.CREATED
+    return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)

@@ -1,0 +1,112 @@
+"""The diary's HTML form: the same checks as the API, for a page that works without JavaScript."""
+
+import datetime
+import uuid
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from diary import extensions, red_flags
+from diary.models import NOTES_MAX_LENGTH, PAIN_MAX, PAIN_MIN, DiaryEntry, Swelling, today_for
+
+
+class EntryForm(forms.Form):
+    """One diary entry. ``id`` is a hidden UUID, so a form posted twice saves one entry."""
+
+    id = forms.UUIDField(widget=forms.HiddenInput)
+    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    pain = forms.TypedChoiceField(
+        label=_("Pain now (0 none, 10 worst imaginable)"),
+        choices=[(value, str(value)) for value in range(PAIN_MIN, PAIN_MAX + 1)],
+        coerce=int,
+        widget=forms.RadioSelect,
+    )
+    swelling = forms.ChoiceField(
+        label=_("Swelling"), choices=Swelling.choices, widget=forms.RadioSelect, initial="none"
+    )
+    stiffness = forms.BooleanField(label=_("Stiff knee"), required=False)
+    walked_normally = forms.BooleanField(label=_("Walked normally"), required=False, initial=True)
+    rice = forms.BooleanField(label=_("Rested, iced or raised it"), required=False)
+    pain_relief = forms.BooleanField(label=_("Took pain relief"), required=False)
+    stretches_done = forms.TypedMultipleChoiceField(
+        label=_("Stretches done"),
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    red_flags = forms.MultipleChoiceField(
+        label=_("Warning signs today"),
+        choices=red_flags.CHOICES,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    notes = forms.CharField(
+        label=_("Notes"),
+        max_length=NOTES_MAX_LENGTH,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, patient, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.patient = patient
+        choices = extensions.stretch_choices(patient)
+        self.has_plan = bool(choices)
+        if choices:
+            self.fields["stretches_done"].choices = choices
+        else:
+            del self.fields["stretches_done"]
+
+    @classmethod
+    def for_new_entry(cls, patient, data=None):
+        initial = {"id": uuid.uuid4(), "date": today_for(patient), "walked_normally": True}
+        return cls(data, patient=patient, initial=initial)
+
+    @classmethod
+    def for_entry(cls, entry, data=None):
+        initial = entry.content() | {"id": entry.pk}
+        return cls(data, patient=entry.patient, initial=initial)
+
+    def clean_date(self):
+        value = self.cleaned_data["date"]
+        if value > timezone.localdate() + datetime.timedelta(days=1):
+            raise forms.ValidationError(_("The date cannot be in the future."))
+        return value
+
+    def save(self):
+        """Save through the same last-write-wins path as the API, stamped now."""
+        data = dict(self.cleaned_data)
+        entry_id = data.pop("id")
+        data.setdefault("stretches_done", [])
+        data["stretches_done"] = sorted(set(data["stretches_done"]))
+        try:
+            return DiaryEntry.objects.write(self.patient, entry_id, data, timezone.now())
+        except DiaryEntry.DoesNotExist:
+            self.add_error(None, _("This entry cannot be saved."))
+            return None
+
+
+class RangeForm(forms.Form):
+    """The dates of the doctor's report and the CSV download (the last 30 days by default)."""
+
+    start = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
+
+    @classmethod
+    def from_query(cls, query):
+        today = timezone.localdate()
+        defaults = {"start": today - datetime.timedelta(days=29), "end": today}
+        form = cls({**{k: v.isoformat() for k, v in defaults.items()}, **query.dict()})
+        return form, defaults
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("start") and cleaned.get("end") and cleaned["start"] > cleaned["end"]:
+            self.add_error("end", _("The end must not be before the start."))
+        return cleaned
+
+    def dates(self, defaults):
+        if self.is_valid():
+            return self.cleaned_data["start"], self.cleaned_data["end"]
+        return defaults["start"], defaults["end"]

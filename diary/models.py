@@ -1,0 +1,187 @@
+"""The diary: one row per entry a patient writes, keyed by a UUID made on the phone.
+
+Entries are written offline and sent later, perhaps twice, perhaps from two phones, so the
+row's id comes from the client (a second send of the same entry finds the same row) and the
+newest edit wins by ``client_updated_at``, the moment the patient saved it on the phone.
+"""
+
+import datetime
+import uuid
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import IntegrityError, models, transaction
+from django.db.models import Avg, Q
+from django.db.models.functions import Length
+from django.db.models.lookups import LessThanOrEqual
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from diary.red_flags import advice_for
+
+NOTES_MAX_LENGTH = 2000
+PAIN_MIN, PAIN_MAX = 0, 10
+
+# The fields a patient writes: what a PUT replaces and what "the same body" compares.
+CONTENT_FIELDS = (
+    "date",
+    "pain",
+    "swelling",
+    "stiffness",
+    "walked_normally",
+    "rice",
+    "pain_relief",
+    "stretches_done",
+    "notes",
+    "red_flags",
+)
+
+
+def today_for(patient) -> datetime.date:
+    """Today's date where the patient lives (their profile's time zone)."""
+    zone = getattr(patient, "zone", None)
+    return timezone.localdate(timezone=zone) if zone else timezone.localdate()
+
+
+class Swelling(models.TextChoices):
+    NONE = "none", _("None")
+    MILD = "mild", _("Mild")
+    MODERATE = "moderate", _("Moderate")
+    SEVERE = "severe", _("Severe")
+
+
+class Outcome(models.TextChoices):
+    """What a write did: the API answers with it, the pages with a message."""
+
+    CREATED = "created", _("created")
+    UPDATED = "updated", _("updated")
+    UNCHANGED = "unchanged", _("unchanged")
+    STALE = "stale", _("a newer version is already saved")
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    entry: "DiaryEntry"
+    outcome: str
+
+    @property
+    def kept(self) -> str:
+        """Which version the server keeps: the one just sent, or its own newer one."""
+        return "server" if self.outcome == Outcome.STALE else "sent"
+
+
+class DiaryEntryQuerySet(models.QuerySet):
+    def of(self, patient):
+        return self.filter(patient=patient)
+
+    def between(self, since=None, until=None):
+        entries = self
+        if since is not None:
+            entries = entries.filter(date__gte=since)
+        if until is not None:
+            entries = entries.filter(date__lte=until)
+        return entries
+
+    def daily_pain(self) -> list[tuple]:
+        """``[(date, mean pain), ...]`` oldest first, in one query whatever the number of rows."""
+        rows = self.order_by().values("date").annotate(mean=Avg("pain")).order_by("date")
+        return [(row["date"], float(row["mean"])) for row in rows]
+
+    def write(self, patient, entry_id: uuid.UUID, content: dict, client_updated_at) -> WriteResult:
+        """Create or update the entry ``entry_id`` of ``patient``, last write wins.
+
+        Raises ``DiaryEntry.DoesNotExist`` when the id belongs to another patient, so
+        that neither a create nor an overwrite can happen through someone else's id.
+        """
+        with transaction.atomic():
+            entry = self.select_for_update().filter(pk=entry_id).first()
+            if entry is None:
+                try:
+                    with transaction.atomic():
+                        entry = self.create(
+                            id=entry_id,
+                            patient=patient,
+                            client_updated_at=client_updated_at,
+                            **content,
+                        )
+                    return WriteResult(entry, Outcome.CREATED)
+                except IntegrityError:
+                    # The same entry arrived twice at once (page and service worker).
+                    entry = self.select_for_update().filter(pk=entry_id).first()
+                    if entry is None:
+                        raise
+            if entry.patient_id != patient.pk:
+                raise self.model.DoesNotExist
+            return entry.apply(content, client_updated_at)
+
+
+class DiaryEntry(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    patient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("patient"),
+        on_delete=models.CASCADE,
+        related_name="diary_entries",
+    )
+    date = models.DateField(_("date"))
+    pain = models.PositiveSmallIntegerField(_("pain (0 to 10)"))
+    swelling = models.CharField(
+        _("swelling"), max_length=16, choices=Swelling.choices, default=Swelling.NONE
+    )
+    stiffness = models.BooleanField(_("stiff knee"), default=False)
+    walked_normally = models.BooleanField(_("walked normally"), default=True)
+    rice = models.BooleanField(_("rest, ice, compression, raised leg"), default=False)
+    pain_relief = models.BooleanField(_("took pain relief"), default=False)
+    stretches_done = models.JSONField(_("stretches done"), default=list, blank=True)
+    notes = models.TextField(_("notes"), max_length=NOTES_MAX_LENGTH, blank=True)
+    red_flags = models.JSONField(_("warning signs"), default=list, blank=True)
+    client_updated_at = models.DateTimeField(_("saved on the phone at"))
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = DiaryEntryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("diary entry")
+        verbose_name_plural = _("diary entries")
+        ordering = ["-date", "-client_updated_at"]
+        indexes = [models.Index(fields=["patient", "-date"], name="diary_entry_patient_date")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(pain__gte=PAIN_MIN, pain__lte=PAIN_MAX), name="diary_entry_pain_0_10"
+            ),
+            models.CheckConstraint(
+                condition=Q(swelling__in=Swelling.values), name="diary_entry_swelling_valid"
+            ),
+            models.CheckConstraint(
+                condition=LessThanOrEqual(Length("notes"), NOTES_MAX_LENGTH),
+                name="diary_entry_notes_max_length",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.date:%Y-%m-%d}: {self.pain}/10"
+
+    def content(self) -> dict:
+        return {name: getattr(self, name) for name in CONTENT_FIELDS}
+
+    def apply(self, content: dict, client_updated_at) -> WriteResult:
+        """Take ``content`` unless this row holds a newer edit; equal content changes nothing."""
+        if client_updated_at < self.client_updated_at:
+            return WriteResult(self, Outcome.STALE)
+        if self.content() == content:
+            if client_updated_at > self.client_updated_at:
+                # Remember the newer moment (an even later stale edit must still lose),
+                # without touching updated_at: nothing the patient sees has changed.
+                self.client_updated_at = client_updated_at
+                self.save(update_fields=["client_updated_at"])
+            return WriteResult(self, Outcome.UNCHANGED)
+        for name, value in content.items():
+            setattr(self, name, value)
+        self.client_updated_at = client_updated_at
+        self.save()
+        return WriteResult(self, Outcome.UPDATED)
+
+    @property
+    def red_flag_advice(self):
+        return advice_for(self.red_flags)

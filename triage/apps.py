@@ -6,3 +6,17 @@ class TriageConfig(AppConfig):
 
     name = "triage"
     verbose_name = "Symptom checker"
+
+    def export_user_data(self, user) -> dict:
+        return {"assessments": [a.export() for a in self.get_model("Assessment").objects.of(user)]}
+
+    def offline_urls(self) -> list[str]:
+        from django.templatetags.static import static
+        from django.urls import reverse
+
+        return [
+            reverse("triage:start"),
+            static("triage/checker.js"),
+            static("triage/engine.js"),
+            reverse("triage-api:knowledge"),
+        ]

@@ -3,7 +3,7 @@
 import uuid
 
 from django.conf import settings
-from django.db import models
+from django.db import IntegrityError, models, transaction
 from django.utils.translation import gettext_lazy as _
 
 
@@ -21,9 +21,41 @@ class Urgency(models.TextChoices):
         return values[values.index(level) :]
 
 
+class AssessmentIdTaken(Exception):
+    """The client-made id is already used by an assessment of someone else."""
+
+
 class AssessmentQuerySet(models.QuerySet):
     def of(self, user):
         return self.filter(user=user)
+
+    def record(
+        self, result: dict, answers: dict, *, user=None, id=None
+    ) -> tuple["Assessment", bool]:
+        """Save an assessment once per client-made ``id``: ``(assessment, created)``.
+
+        Sending the same id again (an offline outbox retrying) returns the saved assessment
+        unchanged. An id that belongs to another person raises :class:`AssessmentIdTaken`,
+        so it is neither shown nor overwritten.
+        """
+        user = user if user is not None and user.is_authenticated else None
+        fields = {
+            "user": user,
+            "answers": answers,
+            "result": result,
+            "urgency": result["urgency"],
+            "knowledge_version": result["knowledge_version"],
+        }
+        if id is None:
+            return self.create(**fields), True
+        try:
+            with transaction.atomic():
+                return self.create(id=id, **fields), True
+        except IntegrityError:
+            existing = self.filter(pk=id).first()
+            if existing is None or existing.user_id != (user and user.pk):
+                raise AssessmentIdTaken(str(id)) from None
+            return existing, False
 
 
 class Assessment(models.Model):
@@ -60,3 +92,17 @@ class Assessment(models.Model):
 
     def __str__(self):
         return f"{self.get_urgency_display()} ({self.created_at:%Y-%m-%d})"
+
+    def as_json(self) -> dict:
+        """The contract's result plus the id: what the API answers and the export holds."""
+        return {"id": str(self.id), **self.result}
+
+    def export(self) -> dict:
+        return {
+            "id": str(self.id),
+            "created_at": self.created_at.isoformat(),
+            "answers": self.answers,
+            "result": self.result,
+            "urgency": self.urgency,
+            "knowledge_version": self.knowledge_version,
+        }

@@ -1,0 +1,122 @@
+"""REST API of the symptom checker: the knowledge base and assessments (see TRIAGE_CONTRACT.md)."""
+
+import hashlib
+
+from django.http import HttpResponse, HttpResponseNotModified
+from django.utils.cache import patch_cache_control
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework.decorators import api_view, parser_classes, permission_classes
+from rest_framework.exceptions import NotFound, ParseError
+from rest_framework.parsers import JSONParser
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from triage.engine import assess
+from triage.knowledge import DEFAULT_PATH, load_knowledge
+from triage.models import Assessment, AssessmentIdTaken
+from triage.serializers import AssessmentRequestSerializer, AssessmentResultSerializer
+
+# Answers to every finding take about 1 kB; anything far larger is not a set of answers.
+MAX_BODY_BYTES = 32 * 1024
+
+
+class BoundedJSONParser(JSONParser):
+    """JSON with a size bound, where nesting too deep for the parser is a 400, not a 500."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        request = (parser_context or {}).get("request")
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0) if request else 0
+        except ValueError:
+            length = 0
+        if length > MAX_BODY_BYTES:
+            raise ParseError(f"The body is larger than {MAX_BODY_BYTES} bytes.")
+        try:
+            return super().parse(stream, media_type, parser_context)
+        except RecursionError:
+            raise ParseError("The JSON is nested too deeply.") from None
+
+
+def knowledge_file() -> tuple[bytes, str]:
+    """The knowledge base as served, and its strong ETag (a hash of exactly those bytes)."""
+    load_knowledge()  # refuses a broken file before it reaches a phone
+    content = DEFAULT_PATH.read_bytes()
+    return content, '"' + hashlib.sha256(content).hexdigest()[:32] + '"'
+
+
+def _etag_matches(header: str, etag: str) -> bool:
+    return header.strip() == "*" or etag in [tag.strip() for tag in header.split(",")]
+
+
+@extend_schema(
+    summary="The knowledge base of the symptom checker",
+    description="The JSON file the offline checker runs on, with a strong ETag; send "
+    "If-None-Match to get 304 when it has not changed.",
+    responses={200: OpenApiTypes.OBJECT, 304: OpenApiResponse(description="Not modified")},
+    auth=[],
+)
+@api_view(["GET"])
+@permission_classes([AllowAny])
+def knowledge(request: Request) -> HttpResponse:
+    content, etag = knowledge_file()
+    if _etag_matches(request.headers.get("If-None-Match", ""), etag):
+        response = HttpResponseNotModified()
+    else:
+        response = HttpResponse(content, content_type="application/json")
+    response["ETag"] = etag
+    # Phones may keep it, but must ask again before using it: a fixed rule must reach them.
+    patch_cache_control(response, no_cache=True, public=True)
+    return response
+
+
+def _signed_in(request: Request):
+    user = request.user
+    return user if user is not None and user.is_authenticated else None
+
+
+@extend_schema(
+    summary="Assess a set of answers, and save the assessment",
+    description="Anonymous use is allowed (nothing identifying is kept). With an `id` made "
+    "by the client the call is idempotent: the same id again by the same person answers "
+    "200 with the assessment saved the first time; an id that belongs to someone else "
+    "answers 409 and shows nothing of it. Bad answers get 400 naming each finding, as "
+    '`{"answers": {"age": ["must be at least 0 and at most 120"]}}`.',
+    request=AssessmentRequestSerializer,
+    responses={
+        201: AssessmentResultSerializer,
+        200: AssessmentResultSerializer,
+        400: OpenApiResponse(description="Bad answers, named by finding; or not JSON"),
+        409: OpenApiResponse(description="The id is already used by someone else"),
+    },
+)
+@api_view(["POST"])
+@permission_classes([AllowAny])
+@parser_classes([BoundedJSONParser])
+def assessments(request: Request) -> Response:
+    serializer = AssessmentRequestSerializer(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    answers = serializer.validated_data["answers"]
+    result = assess(load_knowledge(), answers)
+    try:
+        assessment, created = Assessment.objects.record(
+            result, answers, user=_signed_in(request), id=serializer.validated_data.get("id")
+        )
+    except AssessmentIdTaken:
+        return Response({"id": ["This id is already used."]}, status=409)
+    return Response(assessment.as_json(), status=201 if created else 200)
+
+
+@extend_schema(
+    summary="One of my saved assessments",
+    responses={200: AssessmentResultSerializer, 404: OpenApiResponse(description="Not yours")},
+)
+@api_view(["GET"])
+@permission_classes([AllowAny])
+def assessment_detail(request: Request, pk) -> Response:
+    user = _signed_in(request)
+    assessment = user and Assessment.objects.of(user).filter(pk=pk).first()
+    if not assessment:
+        raise NotFound()
+    return Response(assessment.as_json())

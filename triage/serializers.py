@@ -1,0 +1,44 @@
+"""Input and output shapes of the triage API (the output ones document the OpenAPI schema)."""
+
+from rest_framework import serializers
+
+from triage.knowledge import AnswersError, load_knowledge, validate_answers
+
+
+class AssessmentRequestSerializer(serializers.Serializer):
+    """What a client sends: the answers, and optionally its own UUID for idempotent saves."""
+
+    id = serializers.UUIDField(
+        required=False,
+        help_text="A UUID made by the client. Sending the same id again returns the "
+        "assessment saved the first time (200) and changes nothing; an id used by someone "
+        "else gets 409.",
+    )
+    answers = serializers.DictField(
+        help_text="Finding id to answer (true/false, a whole number or an option id). "
+        "A missing finding means 'not asked or not known'."
+    )
+
+    def validate_answers(self, answers: dict) -> dict:
+        try:
+            return validate_answers(load_knowledge(), answers)
+        except AnswersError as error:
+            errors = {finding: [message] for finding, message in error.errors.items()}
+            raise serializers.ValidationError(errors) from None
+
+
+class CauseSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    score = serializers.FloatField()
+    because = serializers.ListField(child=serializers.CharField())
+
+
+class AssessmentResultSerializer(serializers.Serializer):
+    """The contract's result, plus the assessment's id."""
+
+    id = serializers.UUIDField()
+    urgency = serializers.ChoiceField(choices=["self_care", "see_doctor", "urgent", "emergency"])
+    causes = CauseSerializer(many=True)
+    red_flags = serializers.ListField(child=serializers.CharField())
+    advice = serializers.ListField(child=serializers.CharField())
+    knowledge_version = serializers.CharField()

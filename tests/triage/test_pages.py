@@ -1,0 +1,241 @@
+"""The checker as plain forms (no JavaScript), its htmx fragments, and the clinician page."""
+
+import json
+import re
+import uuid
+
+import pytest
+from django.urls import reverse
+
+from triage.engine import assess
+from triage.knowledge import load_knowledge
+from triage.models import Assessment
+
+pytestmark = pytest.mark.django_db
+START = "/triage/"
+
+
+def hidden(html: str, name: str) -> str:
+    match = re.search(rf'name="{name}" value="([^"]*)"', html)
+    return match.group(1).replace("&quot;", '"') if match else ""
+
+
+def carried(response) -> dict:
+    return json.loads(hidden(response.content.decode(), "answers") or "{}")
+
+
+def screen_of(response) -> str:
+    return hidden(response.content.decode().split('<template id="triage-screens">')[0], "screen")
+
+
+def answer(client, response, **values):
+    """Submit the screen shown in ``response`` the way a browser without JavaScript does."""
+    data = {
+        "screen": screen_of(response),
+        "answers": json.dumps(carried(response)),
+        "review": hidden(response.content.decode(), "review"),
+        "action": "next",
+    }
+    data.update({key: str(value) for key, value in values.items()})
+    return client.post(START, data)
+
+
+def test_the_checker_starts_with_the_red_flag_questions_and_a_progress_bar(anonymous_client):
+    response = anonymous_client.get(START)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert screen_of(response) == "emergency_signs"
+    assert "<legend" in html and "Do you have pain in your chest?" in html
+    assert '<progress class="progress"' in html and "Step 1 of 20" in html
+    assert 'value="back"' not in html.split('<template id="triage-screens">')[0]
+
+
+def test_an_emergency_answer_stops_at_once_with_the_emergency_number(anonymous_client, settings):
+    first = anonymous_client.get(START)
+    response = answer(anonymous_client, first, chest_pain="yes")
+    html = response.content.decode()
+    assert "urgency-emergency" in html
+    assert 'href="tel:999"' in html
+    assert "Call an emergency number now" in html
+    assert "not a diagnosis" in html
+
+
+def test_a_patient_walks_through_every_screen_without_javascript(anonymous_client):
+    knowledge = load_knowledge()
+    values = {"chest_pain": "no", "breathless": "no", "coughing_blood": "no",
+              "foot_cold_or_numb": "no", "injury": "twisting", "onset": "sudden",
+              "heard_pop": "yes", "duration_days": "5", "pain_severity": "6",
+              "swelling_knee": "yes", "locking": "yes", "age": "34"}  # fmt: skip
+    response = anonymous_client.get(START)
+    seen = []
+    while 'name="screen"' in response.content.decode().split("<template")[0]:
+        screen = screen_of(response)
+        assert screen not in seen
+        seen.append(screen)
+        findings = next(s for s in knowledge["screens"] if s["id"] == screen)["findings"]
+        response = answer(
+            anonymous_client, response, **{f: values[f] for f in findings if f in values}
+        )
+        assert response.status_code == 200
+    html = response.content.decode()
+    expected = assess(knowledge, carried(response))
+    assert expected["urgency"] == "urgent"  # an injury with a pop and swelling
+    assert f"urgency-{expected['urgency']}" in html
+    names = {c["id"]: c["name"] for c in knowledge["causes"]}
+    positions = [html.index(names[c["id"]].replace("'", "&#x27;")) for c in expected["causes"]]
+    assert positions == sorted(positions), "causes are not shown most likely first"
+    assert expected["causes"][0]["id"] == "meniscus_tear"
+    assert "A pop" in html  # a plain-language reason
+    assert "Sign in" in html and Assessment.objects.count() == 0
+
+
+def test_the_pop_screen_is_skipped_when_nothing_happened_suddenly(anonymous_client):
+    response = anonymous_client.post(
+        START, {"screen": "onset", "answers": json.dumps({"injury": "none"}), "onset": "gradual"}
+    )
+    assert screen_of(response) == "how_long"
+
+
+def test_back_returns_to_the_previous_screen_that_applies(anonymous_client):
+    carried_answers = json.dumps({"injury": "none", "onset": "gradual"})
+    response = anonymous_client.post(
+        START, {"screen": "how_long", "answers": carried_answers, "action": "back"}
+    )
+    assert screen_of(response) == "onset"
+    assert 'value="gradual" checked' in response.content.decode()
+
+
+def test_changing_an_earlier_answer_drops_answers_that_no_longer_apply(anonymous_client):
+    answers = {"injury": "twisting", "onset": "sudden", "heard_pop": True, "pain_severity": 3}
+    change = anonymous_client.post(START, {"answers": json.dumps(answers), "change": "injury"})
+    assert screen_of(change) == "injury"
+    assert hidden(change.content.decode(), "review") == "1"
+    result = answer(anonymous_client, change, injury="none")
+    # review: straight back to the result; onset is still sudden so the pop still applies
+    assert "triage-result" in result.content.decode()
+    assert carried(result)["heard_pop"] is True
+
+    answers["onset"] = "gradual"
+    result = anonymous_client.post(
+        START,
+        {"screen": "injury", "answers": json.dumps(answers), "review": "1", "injury": "none"},
+    )
+    assert "heard_pop" not in carried(result)
+    assert carried(result)["pain_severity"] == 3
+
+
+def test_not_sure_leaves_the_question_unanswered(anonymous_client):
+    response = anonymous_client.post(
+        START, {"screen": "calf_swelling", "answers": "{}", "calf_swelling": ""}
+    )
+    assert screen_of(response) == "skin"
+    assert carried(response) == {}
+
+
+def test_an_out_of_range_number_shows_the_screen_again_with_the_error(anonymous_client):
+    response = anonymous_client.post(
+        START, {"screen": "pain", "answers": "{}", "pain_severity": "14"}
+    )
+    html = response.content.decode()
+    assert screen_of(response) == "pain"
+    assert 'aria-invalid="true"' in html and "at most 10" in html
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"screen": "pain", "answers": "{not json", "pain_severity": "x"},
+        {"screen": "nope", "answers": "[]"},
+        {"answers": json.dumps({"age": 900, "x": 1})},
+        {"screen": "how_long", "answers": "{}", "duration_days": "9" * 5000},
+        {"change": "nope"},
+    ],
+)
+def test_tampered_forms_never_give_a_server_error(anonymous_client, data):
+    assert anonymous_client.post(START, data).status_code == 200
+
+
+def test_htmx_gets_only_the_step_fragment(anonymous_client):
+    response = anonymous_client.post(
+        START,
+        {"screen": "calf_swelling", "answers": "{}", "calf_swelling": "yes"},
+        headers={"HX-Request": "true"},
+    )
+    html = response.content.decode()
+    assert "<html" not in html and "<template" not in html
+    assert 'data-screen="skin"' in html and 'hx-post="/triage/"' in html
+
+
+def test_every_htmx_form_also_posts_without_javascript(anonymous_client):
+    html = anonymous_client.get(START).content.decode()
+    for form in re.findall(r"<form[^>]*>", html):
+        assert 'method="post"' in form and "action=" in form
+
+
+def test_the_page_carries_templates_of_every_screen_and_the_result(anonymous_client):
+    html = anonymous_client.get(START).content.decode()
+    templates = html.split('<template id="triage-screens">')[1]
+    for screen in load_knowledge()["screens"]:
+        assert f'data-screen="{screen["id"]}"' in templates
+    assert '<template id="triage-result">' in html and 'data-list="causes"' in html
+
+
+def test_a_signed_in_patient_saves_a_result_once(patient, patient_client):
+    client_id = str(uuid.uuid4())
+    data = {"answers": json.dumps({"heard_pop": True}), "id": client_id}
+    response = patient_client.post(reverse("triage:save"), data)
+    assert response.status_code == 302
+    assert response["Location"] == f"/triage/assessments/{client_id}/"
+    patient_client.post(reverse("triage:save"), data)
+    assert Assessment.objects.get().user == patient
+    page = patient_client.get(response["Location"])
+    assert "urgency-see_doctor" in page.content.decode()
+
+
+def test_start_a_diary_from_a_result_saves_it_and_opens_the_diary(patient_client):
+    data = {"answers": "{}", "id": str(uuid.uuid4()), "then": "diary"}
+    response = patient_client.post(reverse("triage:save"), data, headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    assert response["HX-Redirect"] == f"/diary/?from_assessment={data['id']}"
+
+
+def test_a_result_page_offers_saving_only_when_signed_in(patient_client, anonymous_client):
+    data = {"screen": "emergency_signs", "answers": "{}", "breathless": "yes"}
+    assert "Save to my account" in patient_client.post(START, data).content.decode()
+    assert "Save to my account" not in anonymous_client.post(START, data).content.decode()
+
+
+def test_anonymous_visitors_cannot_save(anonymous_client):
+    response = anonymous_client.post(reverse("triage:save"), {"answers": "{}"})
+    assert response.status_code == 302 and "/account/login/" in response["Location"]
+    assert Assessment.objects.count() == 0
+
+
+def test_someone_elses_saved_result_is_not_found(patient, other_patient_client):
+    saved = Assessment.objects.record(assess(load_knowledge(), {}), {}, user=patient)[0]
+    assert other_patient_client.get(f"/triage/assessments/{saved.pk}/").status_code == 404
+
+
+def test_physiotherapists_and_admins_can_review_the_knowledge_base(
+    physiotherapist_client, administrator_client
+):
+    for client in (physiotherapist_client, administrator_client):
+        html = client.get("/triage/knowledge/").content.decode()
+        assert "emergency_signs" in html and "rule-floor" in html
+        assert "Baker&#x27;s cyst" in html and "Chest pain = Yes" in html
+        assert load_knowledge()["version"] in html
+
+
+def test_patients_do_not_see_the_knowledge_page_and_visitors_must_sign_in(
+    patient_client, anonymous_client
+):
+    assert patient_client.get("/triage/knowledge/").status_code == 404
+    response = anonymous_client.get("/triage/knowledge/")
+    assert response.status_code == 302 and "/account/login/" in response["Location"]
+
+
+def test_the_service_worker_precaches_the_checker_and_the_knowledge_base(anonymous_client):
+    script = anonymous_client.get("/sw.js").content.decode()
+    for url in ("/triage/", "/static/triage/checker.js", "/static/triage/engine.js",
+                "/api/v1/triage/knowledge/"):  # fmt: skip
+        assert f'"{url}"' in script

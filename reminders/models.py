@@ -1,0 +1,450 @@
+"""Stretch plans, their reminder schedules, and every reminder sent (one row per send).
+
+A physiotherapist builds a plan from the exercise library; each schedule of the plan names
+local times of day and weekdays. ``ReminderSchedule.next_run_at`` (UTC, indexed) is the next
+slot, so the dispatcher finds everything due with one indexed query. Every send is a
+``Delivery`` row, unique per (schedule, slot, channel), that a worker claims before sending.
+"""
+
+import datetime as dt
+import zoneinfo
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.templatetags.static import static
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from kneeapp.models import validate_time_zone
+from reminders.slots import next_slot
+
+# Monday is bit 0, as in datetime.date.weekday().
+EVERY_DAY = 0b1111111
+
+
+class BodyArea(models.TextChoices):
+    CALF = "calf", _("Calf")
+    HAMSTRING = "hamstring", _("Hamstring")
+    QUAD = "quad", _("Quadriceps")
+    KNEE = "knee", _("Knee")
+    OTHER = "other", _("Other")
+
+
+class Illustration(models.TextChoices):
+    """Drawings shipped under static/reminders/exercises/ (no uploads: no image library)."""
+
+    CALF = "calf", _("Calf stretch against a wall")
+    HAMSTRING = "hamstring", _("Seated hamstring stretch")
+    QUAD = "quad", _("Standing quadriceps stretch")
+    KNEE = "knee", _("Knee bend")
+
+
+class Exercise(models.Model):
+    """One stretch of the shared library, in our own words."""
+
+    slug = models.SlugField(_("short name"), unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    body_area = models.CharField(_("body area"), max_length=16, choices=BodyArea.choices)
+    instructions = models.TextField(_("instructions"))
+    hold_seconds = models.PositiveSmallIntegerField(_("hold (seconds)"), default=30)
+    reps = models.PositiveSmallIntegerField(_("repetitions"), default=3)
+    sets = models.PositiveSmallIntegerField(_("sets"), default=1)
+    illustration = models.CharField(
+        _("illustration"), max_length=16, choices=Illustration.choices, blank=True
+    )
+
+    class Meta:
+        verbose_name = _("exercise")
+        verbose_name_plural = _("exercise library")
+        ordering = ["body_area", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(body_area__in=BodyArea.values), name="exercise_body_area_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(hold_seconds__gte=1, hold_seconds__lte=600, reps__gte=1, sets__gte=1),
+                name="exercise_dose_positive",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def illustration_url(self) -> str:
+        return static(f"reminders/exercises/{self.illustration}.svg") if self.illustration else ""
+
+
+class StretchPlanQuerySet(models.QuerySet):
+    def of(self, patient):
+        return self.filter(patient=patient)
+
+    def managed_by(self, physiotherapist):
+        return self.filter(patient__physiotherapist=physiotherapist)
+
+    def current(self, on: dt.date):
+        return self.filter(Q(ends_on__isnull=True) | Q(ends_on__gte=on), starts_on__lte=on)
+
+
+class StretchPlan(models.Model):
+    patient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("patient"),
+        on_delete=models.CASCADE,
+        related_name="stretch_plans",
+    )
+    physiotherapist = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("physiotherapist"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    starts_on = models.DateField(_("starts on"), default=timezone.localdate)
+    ends_on = models.DateField(_("ends on"), null=True, blank=True)
+    notes = models.TextField(_("notes for the patient"), blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    objects = StretchPlanQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("stretch plan")
+        verbose_name_plural = _("stretch plans")
+        ordering = ["-starts_on", "-pk"]
+        indexes = [models.Index(fields=["patient", "-starts_on"], name="plan_patient_recent")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__isnull=True) | Q(ends_on__gte=F("starts_on")),
+                name="plan_ends_after_start",
+            ),
+            models.CheckConstraint(
+                condition=~Q(physiotherapist=F("patient")), name="plan_not_own_physiotherapist"
+            ),
+        ]
+
+    def __str__(self):
+        return _("Plan of %(patient)s from %(date)s") % {
+            "patient": self.patient,
+            "date": self.starts_on.isoformat(),
+        }
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        # New dates may move (or end) every reminder of the plan.
+        self.schedules.reschedule()
+
+    def is_current(self, on: dt.date) -> bool:
+        return self.starts_on <= on and (self.ends_on is None or self.ends_on >= on)
+
+
+class PlanItem(models.Model):
+    """An exercise in a plan; empty dose fields take the library's values."""
+
+    plan = models.ForeignKey(StretchPlan, on_delete=models.CASCADE, related_name="items")
+    exercise = models.ForeignKey(
+        Exercise, verbose_name=_("exercise"), on_delete=models.PROTECT, related_name="+"
+    )
+    position = models.PositiveSmallIntegerField(_("order"), default=0)
+    hold_seconds = models.PositiveSmallIntegerField(_("hold (seconds)"), null=True, blank=True)
+    reps = models.PositiveSmallIntegerField(_("repetitions"), null=True, blank=True)
+    sets = models.PositiveSmallIntegerField(_("sets"), null=True, blank=True)
+    notes = models.CharField(_("notes"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("stretch")
+        verbose_name_plural = _("stretches")
+        ordering = ["position", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "exercise"], name="plan_item_once_per_plan"),
+        ]
+
+    def __str__(self):
+        return str(self.exercise)
+
+    @property
+    def dose(self) -> dict:
+        return {
+            "hold_seconds": self.hold_seconds or self.exercise.hold_seconds,
+            "reps": self.reps or self.exercise.reps,
+            "sets": self.sets or self.exercise.sets,
+        }
+
+
+class ReminderScheduleQuerySet(models.QuerySet):
+    def due(self, now: dt.datetime):
+        """Schedules whose next slot has come: one query on the ``next_run_at`` index."""
+        return self.filter(next_run_at__lte=now).select_related("plan__patient")
+
+    def following_patient_zone(self, patient):
+        return self.filter(plan__patient=patient, time_zone="")
+
+    def reschedule(self, after: dt.datetime | None = None) -> None:
+        """Recompute ``next_run_at`` after a change of time zone (few rows: one patient's)."""
+        after = after or timezone.now()
+        for schedule in self.select_related("plan__patient"):
+            type(schedule).objects.filter(pk=schedule.pk).update(
+                next_run_at=schedule.next_slot_after(after)
+            )
+
+
+class ReminderSchedule(models.Model):
+    """A local time of day on some weekdays, in the patient's time zone unless one is given."""
+
+    plan = models.ForeignKey(StretchPlan, on_delete=models.CASCADE, related_name="schedules")
+    time_of_day = models.TimeField(_("time of day (local)"))
+    weekdays = models.PositiveSmallIntegerField(
+        _("weekdays"), default=EVERY_DAY, help_text=_("Which days of the week.")
+    )
+    time_zone = models.CharField(
+        _("time zone"),
+        max_length=64,
+        blank=True,
+        validators=[validate_time_zone],
+        help_text=_("Leave empty to follow the patient's own time zone."),
+    )
+    # Denormalised for the dispatcher's one indexed query; kept right by save() and reschedule().
+    next_run_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    objects = ReminderScheduleQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("reminder time")
+        verbose_name_plural = _("reminder times")
+        ordering = ["time_of_day"]
+        indexes = [models.Index(fields=["next_run_at"], name="schedule_next_run")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(weekdays__gte=1, weekdays__lte=EVERY_DAY),
+                name="schedule_some_weekday",
+            ),
+            models.UniqueConstraint(
+                fields=["plan", "time_of_day"], name="schedule_one_per_time_of_day"
+            ),
+        ]
+
+    def __str__(self):
+        return self.time_of_day.strftime("%H:%M")
+
+    def save(self, *args, **kwargs):
+        if self.plan_id:
+            self.next_run_at = self.next_slot_after(timezone.now())
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "next_run_at"}
+        super().save(*args, **kwargs)
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.time_zone or self.plan.patient.time_zone)
+
+    def on_weekday(self, weekday: int) -> bool:
+        return bool(self.weekdays & (1 << weekday))
+
+    def next_slot_after(self, moment: dt.datetime) -> dt.datetime | None:
+        plan = self.plan
+        return next_slot(
+            moment,
+            self.time_of_day,
+            self.zone,
+            self.weekdays,
+            starts_on=plan.starts_on,
+            ends_on=plan.ends_on,
+        )
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", _("Email")
+    PUSH = "push", _("Push notification")
+
+
+class Kind(models.TextChoices):
+    STRETCH = "stretch", _("Stretch reminder")
+    SEE_DOCTOR = "see_doctor", _("Symptoms persisting: see a doctor")
+    CHECK_IN = "check_in", _("Check-in after a see-a-doctor result")
+
+
+class Status(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    SENDING = "sending", _("Sending")
+    SENT = "sent", _("Sent")
+    SKIPPED = "skipped", _("Skipped")
+    FAILED = "failed", _("Failed")
+
+
+class DeliveryQuerySet(models.QuerySet):
+    def claim(self, pk, now: dt.datetime) -> bool:
+        """Take a queued delivery for sending; only one worker ever gets True for a row."""
+        claimed = self.filter(pk=pk, status=Status.QUEUED).update(
+            status=Status.SENDING, claimed_at=now, attempts=F("attempts") + 1
+        )
+        return claimed == 1
+
+    def stretches_of(self, patient):
+        return self.filter(patient=patient, kind=Kind.STRETCH)
+
+
+class Delivery(models.Model):
+    """One reminder to one patient on one channel; the row exists before anything is sent."""
+
+    patient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reminder_deliveries"
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    schedule = models.ForeignKey(
+        ReminderSchedule,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="deliveries",
+    )
+    episode = models.ForeignKey(
+        "DoctorAlert",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="deliveries",
+    )
+    slot = models.DateTimeField(_("due at"))
+    channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices)
+    status = models.CharField(
+        _("status"), max_length=8, choices=Status.choices, default=Status.QUEUED
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    claimed_at = models.DateTimeField(_("claimed"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+
+    objects = DeliveryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("delivery")
+        verbose_name_plural = _("deliveries")
+        ordering = ["-slot"]
+        indexes = [
+            models.Index(fields=["patient", "kind", "-slot"], name="delivery_patient_recent"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["schedule", "slot", "channel"], name="delivery_once_per_slot"
+            ),
+            models.UniqueConstraint(fields=["episode", "channel"], name="delivery_once_per_alert"),
+            models.CheckConstraint(condition=Q(kind__in=Kind.values), name="delivery_kind_valid"),
+            models.CheckConstraint(
+                condition=Q(channel__in=Channel.values), name="delivery_channel_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=Status.values), name="delivery_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="stretch", episode__isnull=True)
+                | (~Q(kind="stretch") & Q(schedule__isnull=True, episode__isnull=False)),
+                name="delivery_stretch_or_alert",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.slot:%Y-%m-%d %H:%M} {self.channel}"
+
+    @property
+    def local_slot(self) -> dt.datetime:
+        zone = self.schedule.zone if self.schedule_id else self.patient.zone
+        return self.slot.astimezone(zone)
+
+
+class Completion(models.Model):
+    """A patient's "done" for one reminder: a schedule on a local date (at most once)."""
+
+    patient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="stretch_completions"
+    )
+    schedule = models.ForeignKey(
+        ReminderSchedule, on_delete=models.CASCADE, related_name="completions"
+    )
+    date = models.DateField(_("date"))
+    done_at = models.DateTimeField(_("done at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("stretches done")
+        verbose_name_plural = _("stretches done")
+        ordering = ["-date"]
+        constraints = [
+            models.UniqueConstraint(fields=["schedule", "date"], name="completion_once_per_slot"),
+        ]
+
+    def __str__(self):
+        return f"{self.schedule} {self.date:%Y-%m-%d}"
+
+
+class PushSubscription(models.Model):
+    """A browser's Web Push subscription, exactly as ``PushManager.subscribe()`` gave it."""
+
+    patient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="push_subscriptions"
+    )
+    endpoint = models.URLField(_("endpoint"), max_length=1000, unique=True)
+    p256dh = models.CharField(max_length=100)
+    auth = models.CharField(max_length=40)
+    user_agent = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("push subscription")
+        verbose_name_plural = _("push subscriptions")
+
+    def __str__(self):
+        return self.endpoint[:60]
+
+    def as_subscription_info(self) -> dict:
+        return {"endpoint": self.endpoint, "keys": {"p256dh": self.p256dh, "auth": self.auth}}
+
+
+class AlertKind(models.TextChoices):
+    PERSISTING = "persisting", _("Symptoms persisting")
+    CHECK_IN = "check_in", _("Check-in after an assessment")
+
+
+class DoctorAlert(models.Model):
+    """A "see a doctor" episode: the reminder is sent once per episode.
+
+    A persisting-symptoms episode opens when the diary first shows the pattern and ends on
+    the first day the pain drops back; a check-in belongs to one triage assessment.
+    """
+
+    patient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="doctor_alerts"
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=AlertKind.choices)
+    assessment = models.ForeignKey(
+        "triage.Assessment", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    started_on = models.DateField(_("symptoms since"))
+    ended_on = models.DateField(_("ended on"), null=True, blank=True)
+    alerted_at = models.DateTimeField(_("alerted at"))
+
+    class Meta:
+        verbose_name = _("see-a-doctor alert")
+        verbose_name_plural = _("see-a-doctor alerts")
+        ordering = ["-alerted_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=AlertKind.values), name="alert_kind_valid"),
+            models.UniqueConstraint(
+                fields=["patient"],
+                condition=Q(kind="persisting", ended_on__isnull=True),
+                name="alert_one_open_episode",
+            ),
+            models.UniqueConstraint(
+                fields=["assessment"],
+                condition=Q(assessment__isnull=False),
+                name="alert_one_check_in_per_assessment",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="persisting", assessment__isnull=True)
+                | Q(kind="check_in", assessment__isnull=False),
+                name="alert_check_in_has_assessment",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.started_on:%Y-%m-%d}"

@@ -1,0 +1,88 @@
+"""What a reminder says, once, for every channel: title, text, the page it opens."""
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core import signing
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from reminders.models import Delivery, Kind
+
+UNSUBSCRIBE_SALT = "reminders.unsubscribe"
+
+
+@dataclass(frozen=True)
+class Notification:
+    title: str
+    body: str
+    path: str  # the page it opens, relative to the site
+    tag: str  # the same reminder sent again replaces itself on the phone
+    stretches: list[str] = field(default_factory=list)
+    reminder: dict | None = None  # {"schedule": id, "date": "YYYY-MM-DD"} for "Done"
+
+    @property
+    def url(self) -> str:
+        return settings.SITE_URL + self.path
+
+    def push_payload(self) -> dict:
+        data = {"title": self.title, "body": self.body, "url": self.path, "tag": self.tag}
+        if self.reminder:
+            data["reminder"] = self.reminder
+        return data
+
+
+def unsubscribe_token(user) -> str:
+    return signing.dumps({"u": user.pk, "c": "email"}, salt=UNSUBSCRIBE_SALT, compress=True)
+
+
+def unsubscribe_url(user) -> str:
+    return settings.SITE_URL + reverse("reminders:unsubscribe", args=[unsubscribe_token(user)])
+
+
+def user_id_from_token(token: str) -> int | None:
+    try:
+        data = signing.loads(token, salt=UNSUBSCRIBE_SALT)
+    except signing.BadSignature:
+        return None
+    return data.get("u") if data.get("c") == "email" else None
+
+
+def local_date(delivery: Delivery) -> dt.date:
+    return delivery.local_slot.date()
+
+
+def for_delivery(delivery: Delivery) -> Notification:
+    if delivery.kind == Kind.STRETCH:
+        schedule = delivery.schedule
+        day = local_date(delivery)
+        names = [str(item) for item in schedule.plan.items.select_related("exercise")]
+        return Notification(
+            title=_("Time to stretch"),
+            body=_("Your %(time)s stretches: %(names)s.")
+            % {"time": schedule.time_of_day.strftime("%H:%M"), "names": ", ".join(names)},
+            path=reverse("reminders:plan"),
+            tag=f"stretch-{schedule.pk}-{day.isoformat()}",
+            stretches=names,
+            reminder={"schedule": schedule.pk, "date": day.isoformat()},
+        )
+    if delivery.kind == Kind.SEE_DOCTOR:
+        return Notification(
+            title=_("Your knee pain is not settling"),
+            body=_(
+                "Your diary shows pain for several days without getting better. "
+                "Please book an appointment with a doctor or physiotherapist."
+            ),
+            path=reverse("diary:today"),
+            tag=f"see-doctor-{delivery.episode_id}",
+        )
+    return Notification(
+        title=_("How is your knee?"),
+        body=_(
+            "A few days ago the symptom checker suggested seeing a doctor. If you have not "
+            "yet, please book an appointment; if it is worse, check again now."
+        ),
+        path=reverse("triage:start"),
+        tag=f"check-in-{delivery.episode_id}",
+    )

@@ -1,0 +1,141 @@
+"""One small class per channel; each raises TransportError, permanent or not.
+
+A transient error (network, 429, 5xx) is retried by the send task with backoff; a
+permanent one (bad address, gone subscription) is recorded and never retried.
+"""
+
+import hashlib
+import json
+import logging
+import smtplib
+
+import requests
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from pywebpush import WebPushException, webpush
+
+from reminders.notifications import Notification, unsubscribe_url
+from reminders.vapid import vapid_keys
+
+log = logging.getLogger(__name__)
+
+# Push services keep a message this long for a phone that is off; a stretch reminder
+# older than its slot's grace is no use.
+PUSH_TTL = 60 * 60
+PUSH_MAX_PAYLOAD = 4096 - 103  # aes128gcm adds a 86-byte header, padding and a tag
+
+
+class TransportError(Exception):
+    def __init__(self, message: str, permanent: bool = False, retry_after: int | None = None):
+        super().__init__(message)
+        self.permanent = permanent
+        self.retry_after = retry_after
+
+
+class Email:
+    def send(self, patient, notification: Notification, urgent: bool = False) -> None:
+        context = {
+            "patient": patient,
+            "notification": notification,
+            "unsubscribe_url": unsubscribe_url(patient),
+        }
+        message = EmailMultiAlternatives(
+            subject=notification.title,
+            body=render_to_string("reminders/email/reminder.txt", context),
+            to=[patient.email],
+            headers={
+                "List-Unsubscribe": f"<{context['unsubscribe_url']}>",
+                "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+            },
+        )
+        message.attach_alternative(
+            render_to_string("reminders/email/reminder.html", context), "text/html"
+        )
+        try:
+            message.send()
+        except smtplib.SMTPRecipientsRefused as error:
+            raise TransportError(f"email: address refused: {error}", permanent=True) from error
+        except smtplib.SMTPResponseException as error:
+            # 5xx is the server's final word; 4xx means "try again later".
+            permanent = error.smtp_code >= 500
+            raise TransportError(f"email: {error}", permanent=permanent) from error
+        except OSError as error:  # connection refused or dropped, timeouts
+            raise TransportError(f"email: {error}") from error
+
+
+def retry_after_seconds(value: str | None, default: int = 60) -> int:
+    try:
+        return max(1, min(int(value), 60 * 60))
+    except (TypeError, ValueError):
+        return default
+
+
+class WebPush:
+    """Sends to every subscription of the patient; a gone subscription is deleted."""
+
+    def send(self, patient, notification: Notification, urgent: bool = False) -> None:
+        payload = json.dumps(notification.push_payload(), separators=(",", ":"))
+        if len(payload.encode()) > PUSH_MAX_PAYLOAD:
+            raise TransportError("push: payload over 4 KB", permanent=True)
+        subscriptions = list(patient.push_subscriptions.all())
+        if not subscriptions:
+            raise TransportError("push: no subscription", permanent=True)
+        transient = None
+        delivered = 0
+        for subscription in subscriptions:
+            try:
+                self.send_one(subscription, payload, notification.tag, urgent)
+                delivered += 1
+            except TransportError as error:
+                if not error.permanent:
+                    transient = error
+        if transient is not None:
+            raise transient
+        if not delivered:
+            raise TransportError("push: no subscription accepted it", permanent=True)
+
+    def send_one(self, subscription, payload: str, tag: str, urgent: bool) -> None:
+        keys = vapid_keys()
+        try:
+            webpush(
+                subscription.as_subscription_info(),
+                data=payload,
+                vapid_private_key=keys.private_key,
+                vapid_claims={"sub": settings.VAPID_SUBJECT},
+                ttl=PUSH_TTL,
+                headers={
+                    "Urgency": "high" if urgent else "normal",
+                    # Topic: a repeat of the same reminder replaces the one still waiting.
+                    "Topic": topic(tag),
+                },
+                timeout=10,
+            )
+        except WebPushException as error:
+            status = error.status_code
+            if status in (404, 410):
+                log.info("push subscription %s is gone (%s): deleted", subscription.pk, status)
+                subscription.delete()
+                raise TransportError(
+                    f"push: subscription gone ({status})", permanent=True
+                ) from None
+            if status == 429:
+                raise TransportError(
+                    "push: rate limited (429)", retry_after=retry_after_seconds(error.retry_after)
+                ) from None
+            if status is not None and status >= 500:
+                retry_after = retry_after_seconds(error.retry_after) if error.retry_after else None
+                raise TransportError(
+                    f"push: service error ({status})", retry_after=retry_after
+                ) from None
+            raise TransportError(f"push: refused ({status})", permanent=True) from None
+        except requests.RequestException as error:
+            raise TransportError(f"push: {error}") from error
+
+
+def topic(tag: str) -> str:
+    """A Topic header: at most 32 characters of the base64url alphabet."""
+    return hashlib.sha256(tag.encode()).hexdigest()[:32]
+
+
+TRANSPORTS = {"email": Email, "push": WebPush}

@@ -1,0 +1,126 @@
+"""The diary in real Chromium: written offline, kept through a reload, sent once; chart; no JS."""
+
+import datetime
+import uuid
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from diary.models import DiaryEntry
+from tests.browser.conftest import PHONE, wait_for_service_worker
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+
+def sign_in(context, user, live_server):
+    client = Client()
+    client.force_login(user)
+    context.add_cookies(
+        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
+    )
+
+
+def wait_until(page, condition, timeout=15_000):
+    """Poll a Python condition (the database) while the page keeps running."""
+    waited = 0
+    while not condition():
+        assert waited < timeout, "timed out"
+        page.wait_for_timeout(200)
+        waited += 200
+
+
+def test_an_entry_written_offline_waits_survives_a_reload_and_is_sent_once(
+    page, phone, live_server, patient
+):
+    sign_in(phone, patient, live_server)
+    page.goto("/diary/")
+    wait_for_service_worker(page)
+    for path in ("/diary/history/", "/diary/"):  # visited online with the worker: kept offline
+        page.goto(path)
+
+    phone.set_offline(True)
+    page.locator(".pain-option", has_text="6").first.click()
+    page.get_by_label("Stiff knee").check()
+    page.get_by_label("One calf or lower leg is swollen").check()
+    assert page.get_by_role("heading", name="Get medical help today").is_visible()
+    page.get_by_label("Notes").fill("Typed on the bus, no signal.")
+    page.get_by_role("button", name="Save today's entry").click()
+
+    status = page.locator("#outbox-status")
+    status.get_by_text("1 entry is waiting to be sent.").wait_for()
+    assert DiaryEntry.objects.count() == 0
+
+    page.reload()  # still offline: the page comes from the service worker's cache
+    status.get_by_text("1 entry is waiting to be sent.").wait_for()
+    page.goto("/diary/history/")
+    pending = page.locator("#pending-entries")
+    pending.get_by_text("Waiting to be sent").wait_for()
+    assert DiaryEntry.objects.count() == 0
+
+    phone.set_offline(False)
+    wait_until(page, lambda: DiaryEntry.objects.count() == 1)
+    page.wait_for_function("document.getElementById('pending-entries').hidden")
+    page.goto("/diary/")  # another page load flushes again: nothing is left to send
+    page.wait_for_timeout(1000)
+    entry = DiaryEntry.objects.get()
+    assert (entry.patient, entry.pain, entry.stiffness) == (patient, 6, True)
+    assert entry.red_flags == ["calf_swelling"]
+    assert entry.notes == "Typed on the bus, no signal."
+    assert page.locator("#outbox-status").is_hidden()
+
+
+def test_saving_online_shows_the_saved_entry_with_its_advice(page, phone, live_server, patient):
+    sign_in(phone, patient, live_server)
+    page.goto("/diary/")
+    page.locator(".pain-option", has_text="3").first.click()
+    page.get_by_label("Chest pain").check()
+    assert page.get_by_role("heading", name="Call 999 now").first.is_visible()
+    page.get_by_role("button", name="Save today's entry").click()
+    page.wait_for_url("**/diary/*-*/")
+    assert page.get_by_role("heading", name="Call 999 now").is_visible()
+    assert DiaryEntry.objects.get().red_flags == ["chest_pain"]
+
+
+def test_the_pain_chart_renders_and_switches_period(page, phone, live_server, patient):
+    today = timezone.localdate()
+    DiaryEntry.objects.bulk_create(
+        DiaryEntry(
+            id=uuid.uuid4(),
+            patient=patient,
+            date=today - datetime.timedelta(days=age),
+            pain=min(10, 2 + age // 5),
+            client_updated_at=timezone.now(),
+        )
+        for age in range(60)
+    )
+    sign_in(phone, patient, live_server)
+    page.goto("/diary/chart/")
+    chart = page.get_by_role("img", name="Pain from")
+    assert chart.is_visible()
+    assert chart.bounding_box()["width"] > 200
+    assert page.locator("svg circle").count() == 30
+    assert "improving" in page.locator(".chart-summary").inner_text()
+    page.get_by_role("link", name="90 days").click()
+    page.wait_for_function("document.querySelectorAll('svg circle').length === 60")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+
+
+def test_the_entry_form_works_without_javascript(browser, live_server, patient):
+    context = browser.new_context(base_url=live_server.url, java_script_enabled=False, **PHONE)
+    try:
+        sign_in(context, patient, live_server)
+        page = context.new_page()
+        page.goto("/diary/")
+        page.locator(".pain-option", has_text="4").first.click()
+        page.get_by_label("Short of breath").check()
+        page.get_by_role("button", name="Save today's entry").click()
+        page.wait_for_url("**/diary/*-*/")
+        assert page.get_by_role("heading", name="Call 999 now").is_visible()
+        entry = DiaryEntry.objects.get()
+        assert (entry.pain, entry.red_flags) == (4, ["breathless"])
+    finally:
+        context.close()

@@ -6,6 +6,7 @@ import uuid
 import pytest
 from django.test import Client
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from diary.models import DiaryEntry
 from tests.browser.conftest import PHONE, wait_for_service_worker
@@ -63,7 +64,7 @@ def test_an_entry_written_offline_waits_survives_a_reload_and_is_sent_once(
 
     phone.set_offline(False)
     wait_until(page, lambda: DiaryEntry.objects.count() == 1)
-    page.wait_for_function("document.getElementById('pending-entries').hidden")
+    page.locator("#pending-entries").wait_for(state="hidden")
     page.goto("/diary/")  # another page load flushes again: nothing is left to send
     page.wait_for_timeout(1000)
     entry = DiaryEntry.objects.get()
@@ -105,7 +106,7 @@ def test_the_pain_chart_renders_and_switches_period(page, phone, live_server, pa
     assert page.locator("svg circle").count() == 30
     assert "improving" in page.locator(".chart-summary").inner_text()
     page.get_by_role("link", name="90 days").click()
-    page.wait_for_function("document.querySelectorAll('svg circle').length === 60")
+    expect(page.locator("svg circle")).to_have_count(60)
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
 
 
@@ -122,5 +123,42 @@ def test_the_entry_form_works_without_javascript(browser, live_server, patient):
         assert page.get_by_role("heading", name="Call 999 now").is_visible()
         entry = DiaryEntry.objects.get()
         assert (entry.pain, entry.red_flags) == (4, ["breathless"])
+    finally:
+        context.close()
+
+
+def test_a_failed_send_is_kept_and_retried_never_dropped(browser, live_server, patient):
+    # No service worker here: the page alone sends (the path of browsers without Background
+    # Sync), and every request it makes goes through the routes below.
+    context = browser.new_context(base_url=live_server.url, service_workers="block", **PHONE)
+    answers = {"status": 503}
+
+    def answer(route):
+        if answers["status"] is None:
+            route.continue_()
+        else:
+            route.fulfill(status=answers["status"], json={"pain": ["Server says no."]})
+
+    try:
+        sign_in(context, patient, live_server)
+        context.route("**/api/v1/diary/entries/**", answer)
+        page = context.new_page()
+        page.goto("/diary/")
+        page.locator(".pain-option", has_text="5").first.click()
+        page.get_by_role("button", name="Save today's entry").click()
+        page.locator("#outbox-status").get_by_text("1 entry is waiting").wait_for()
+
+        answers["status"] = 400  # refused: kept, shown as failed with the server's message
+        page.goto("/diary/history/")
+        pending = page.locator("#pending-entries")
+        pending.get_by_text("Could not be saved: 400: pain: Server says no.").wait_for()
+        page.reload()
+        pending.get_by_text("Could not be saved").wait_for()
+        assert DiaryEntry.objects.count() == 0
+
+        answers["status"] = None  # the server accepts it now
+        page.get_by_role("button", name="Try again").click()
+        wait_until(page, lambda: DiaryEntry.objects.count() == 1)
+        page.locator("#pending-entries").wait_for(state="hidden")
     finally:
         context.close()

@@ -128,7 +128,7 @@ def test_the_history_uses_a_fixed_number_of_queries(
     patient_client, patient, count, django_assert_max_num_queries
 ):
     make_entries(patient, count)
-    with django_assert_max_num_queries(5):
+    with django_assert_max_num_queries(8):
         response = patient_client.get("/diary/history/")
     assert response.status_code == 200
 

@@ -1,3 +1,12 @@
 """REST API of the reminders app (mounted under /api/v1/)."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from reminders import api
+
+urlpatterns = [
+    path("plan/", api.plan, name="api-plan"),
+    path("plan/done/", api.plan_done, name="api-plan-done"),
+    path("push-subscriptions/", api.push_subscriptions, name="api-push-subscriptions"),
+    path("preferences/", api.preferences, name="api-preferences"),
+]

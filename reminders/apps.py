@@ -6,3 +6,37 @@ class RemindersConfig(AppConfig):
 
     name = "reminders"
     verbose_name = "Stretch plans and reminders"
+
+    def ready(self):
+        from diary import extensions
+        from reminders import diary_hooks
+
+        # The diary stays ignorant of plans: we hand it our part through its registry.
+        if diary_hooks.plan_stretch_choices not in extensions.stretch_choices_providers:
+            extensions.stretch_choices_providers.append(diary_hooks.plan_stretch_choices)
+        if diary_hooks.plan_adherence_section not in extensions.report_sections:
+            extensions.report_sections.append(diary_hooks.plan_adherence_section)
+
+    def export_user_data(self, user) -> dict:
+        from reminders.data import export
+
+        return export(user)
+
+    def seed_demo(self, patient, physiotherapist, log) -> None:
+        from reminders.data import seed
+
+        seed(patient, physiotherapist, log)
+
+    def offline_urls(self) -> list[str]:
+        from django.templatetags.static import static
+
+        # The plan page itself is kept for offline use when the patient opens it (a copy
+        # precached at install would be the signed-out one).
+        return [
+            static("reminders/plan.js"),
+            static("reminders/plan.css"),
+            *(static(f"reminders/exercises/{name}.svg") for name in ILLUSTRATIONS),
+        ]
+
+
+ILLUSTRATIONS = ("calf", "hamstring", "quad", "knee")

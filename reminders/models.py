@@ -16,8 +16,7 @@ from django.templatetags.static import static
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from kneeapp.models import validate_time_zone
-from reminders.slots import next_slot
+from reminders.slots import next_slot, validate_time_zone
 
 # Monday is bit 0, as in datetime.date.weekday().
 EVERY_DAY = 0b1111111

@@ -8,8 +8,22 @@ length later); on the day they go back a time that happens twice is sent the fir
 
 import datetime as dt
 import zoneinfo
+from functools import cache
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 UTC = dt.UTC
+
+
+@cache
+def time_zone_names() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in time_zone_names():
+        raise ValidationError(_("%(value)s is not a known time zone."), params={"value": value})
 
 
 def local_moment(day: dt.date, time: dt.time, zone: zoneinfo.ZoneInfo) -> dt.datetime:
@@ -34,7 +48,7 @@ def next_slot(
     day = after.astimezone(zone).date() - dt.timedelta(days=1)
     if starts_on and day < starts_on:
         day = starts_on
-    for _ in range(9):
+    for _day in range(9):
         if ends_on and day > ends_on:
             return None
         if weekdays & (1 << day.weekday()):

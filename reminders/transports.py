@@ -81,19 +81,22 @@ class WebPush:
         subscriptions = list(patient.push_subscriptions.all())
         if not subscriptions:
             raise TransportError("push: no subscription", permanent=True)
-        transient = None
+        transient = permanent = None
         delivered = 0
         for subscription in subscriptions:
             try:
                 self.send_one(subscription, payload, notification.tag, urgent)
                 delivered += 1
             except TransportError as error:
-                if not error.permanent:
+                if error.permanent:
+                    permanent = error
+                else:
                     transient = error
+        # A retry resends to every subscription: the Topic makes a repeat replace the first.
         if transient is not None:
             raise transient
         if not delivered:
-            raise TransportError("push: no subscription accepted it", permanent=True)
+            raise permanent
 
     def send_one(self, subscription, payload: str, tag: str, urgent: bool) -> None:
         keys = vapid_keys()

@@ -5,4 +5,9 @@ from django.urls import path
 from reminders import views
 
 app_name = "reminders"
-urlpatterns = [path("", views.plan, name="plan")]
+urlpatterns = [
+    path("", views.plan, name="plan"),
+    path("done/", views.done, name="done"),
+    path("preferences/", views.preferences, name="preferences"),
+    path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
+]

@@ -1,7 +1,81 @@
-"""Pages of the stretch plan."""
+"""Pages of the stretch plan: today's stretches, "done", preferences and unsubscribing."""
 
-from django.shortcuts import render
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
+
+from reminders import plans
+from reminders.forms import DoneForm, PreferencesForm
+from reminders.models import ReminderSchedule
+from reminders.notifications import user_id_from_token
+from reminders.preferences import save_preferences
+from reminders.vapid import vapid_keys
 
 
-def plan(request):
-    return render(request, "reminders/plan.html")
+def plan(request: HttpRequest) -> HttpResponse:
+    if not request.user.is_authenticated:
+        # Not a redirect: the page is precached for offline use and must answer anyone.
+        return render(request, "reminders/plan.html", {"day": None})
+    context = {"day": plans.day_plan(request.user), "vapid_public_key": vapid_keys().public_key}
+    return render(request, "reminders/plan.html", context)
+
+
+@login_required
+@require_POST
+def done(request: HttpRequest) -> HttpResponse:
+    form = DoneForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("That reminder could not be marked done."))
+        return redirect("reminders:plan")
+    try:
+        _completion, created = plans.mark_done(
+            request.user, form.cleaned_data["schedule"], form.cleaned_data["date"]
+        )
+    except ReminderSchedule.DoesNotExist:
+        raise Http404 from None
+    except plans.DoneRejected as error:
+        messages.error(request, str(error))
+    else:
+        if created:
+            messages.success(request, _("Well done! Marked as done."))
+    if request.htmx:
+        return render(
+            request,
+            "reminders/plan.html#reminders",
+            {"day": plans.day_plan(request.user)},
+        )
+    return redirect("reminders:plan")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def preferences(request: HttpRequest) -> HttpResponse:
+    form = PreferencesForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        save_preferences(request.user, {name: form.cleaned_data[name] for name in form.fields})
+        messages.success(request, _("Your reminder settings are saved."))
+        if request.htmx:
+            return HttpResponseClientRedirect(request.path)
+        return redirect("reminders:preferences")
+    return render(request, "reminders/preferences.html", {"form": form})
+
+
+@csrf_exempt  # one-click unsubscribe (RFC 8058): mail clients POST without our CSRF token
+@require_http_methods(["GET", "POST"])
+def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    user_id = user_id_from_token(token)
+    user = get_user_model().objects.filter(pk=user_id).first() if user_id else None
+    if user is None:
+        raise Http404
+    if request.method == "POST":
+        # A GET never changes anything: mail scanners follow links.
+        if user.remind_by_email:
+            save_preferences(user, {"remind_by_email": False})
+        return render(request, "reminders/unsubscribed.html", {"done": True})
+    return render(request, "reminders/unsubscribed.html", {"done": False, "token": token})

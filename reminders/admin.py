@@ -1,0 +1,209 @@
+"""The physiotherapist's workplace: the exercise library and their own patients' plans.
+
+A physiotherapist (staff in the Physiotherapists group, not a superuser) sees and edits
+only plans of patients assigned to them: the querysets, the patient choices and the
+object permissions are all narrowed, so another physiotherapist's plan is "not found".
+Adherence and the diary's pain trend are shown on the plan, read-only.
+"""
+
+import datetime as dt
+
+from django import forms
+from django.apps import apps
+from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
+
+from reminders.adherence import last_days
+from reminders.models import (
+    Delivery,
+    DoctorAlert,
+    Exercise,
+    PlanItem,
+    ReminderSchedule,
+    StretchPlan,
+)
+
+WEEKDAY_NAMES = [_("Mon"), _("Tue"), _("Wed"), _("Thu"), _("Fri"), _("Sat"), _("Sun")]
+TREND_DAYS = 14
+
+
+def is_physio_only(request) -> bool:
+    return not request.user.is_superuser
+
+
+@admin.register(Exercise)
+class ExerciseAdmin(admin.ModelAdmin):
+    list_display = ["name", "body_area", "hold_seconds", "reps", "sets"]
+    list_filter = ["body_area"]
+    search_fields = ["name", "instructions"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+class PlanItemInline(admin.TabularInline):
+    model = PlanItem
+    extra = 1
+    fields = ["position", "exercise", "hold_seconds", "reps", "sets", "notes"]
+
+
+class WeekdaysField(forms.TypedMultipleChoiceField):
+    """The weekday bit mask as seven tick boxes."""
+
+    def __init__(self, **kwargs):
+        kwargs.pop("max_value", None)
+        kwargs.pop("min_value", None)
+        super().__init__(
+            choices=list(enumerate(WEEKDAY_NAMES)),
+            coerce=int,
+            widget=forms.CheckboxSelectMultiple,
+            **kwargs,
+        )
+
+    def prepare_value(self, value):
+        if isinstance(value, int):
+            return [day for day in range(7) if value & (1 << day)]
+        return value
+
+    def clean(self, value):
+        days = super().clean(value)
+        return sum(1 << day for day in set(days))
+
+
+class ScheduleForm(forms.ModelForm):
+    weekdays = WeekdaysField(label=_("Weekdays"))
+
+    class Meta:
+        model = ReminderSchedule
+        fields = ["time_of_day", "weekdays", "time_zone"]
+
+
+class ReminderScheduleInline(admin.TabularInline):
+    model = ReminderSchedule
+    form = ScheduleForm
+    extra = 1
+    fields = ["time_of_day", "weekdays", "time_zone", "next_run_at"]
+    readonly_fields = ["next_run_at"]
+
+
+@admin.register(StretchPlan)
+class StretchPlanAdmin(admin.ModelAdmin):
+    list_display = ["patient", "starts_on", "ends_on", "physiotherapist", "adherence_14_days"]
+    list_select_related = ["patient", "physiotherapist"]
+    search_fields = ["patient__email", "patient__name"]
+    date_hierarchy = "starts_on"
+    inlines = [PlanItemInline, ReminderScheduleInline]
+    readonly_fields = ["adherence_14_days", "pain_trend"]
+
+    def get_fields(self, request, obj=None):
+        fields = ["patient", "starts_on", "ends_on", "notes"]
+        if not is_physio_only(request):
+            fields.insert(1, "physiotherapist")
+        if obj is not None:
+            fields += ["adherence_14_days", "pain_trend"]
+        return fields
+
+    def get_queryset(self, request):
+        plans = super().get_queryset(request)
+        if is_physio_only(request):
+            plans = plans.managed_by(request.user)
+        return plans
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        User = get_user_model()
+        if db_field.name == "patient":
+            patients = User.objects.filter(is_staff=False, is_active=True)
+            if is_physio_only(request):
+                patients = patients.patients_of(request.user)
+            kwargs["queryset"] = patients.order_by("email")
+        elif db_field.name == "physiotherapist":
+            kwargs["queryset"] = User.objects.physiotherapists().order_by("email")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and self.owns(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and self.owns(request, obj)
+
+    def has_view_permission(self, request, obj=None):
+        return super().has_view_permission(request, obj) and self.owns(request, obj)
+
+    def owns(self, request, obj) -> bool:
+        if obj is None or not is_physio_only(request):
+            return True
+        return obj.patient.physiotherapist_id == request.user.pk
+
+    def save_model(self, request, obj, form, change):
+        if is_physio_only(request) and not change:
+            obj.physiotherapist = request.user
+        super().save_model(request, obj, form, change)
+
+    @admin.display(description=_("Adherence, last 14 days"))
+    def adherence_14_days(self, plan):
+        result = last_days(plan.patient, 14)
+        if not result.sent and not result.done:
+            return _("No reminders sent yet")
+        return _("%(done)d done of %(sent)d sent") % {"done": result.done, "sent": result.sent}
+
+    @admin.display(description=_("Pain trend (diary, last 14 days)"))
+    def pain_trend(self, plan):
+        try:
+            DiaryEntry = apps.get_model("diary", "DiaryEntry")
+        except LookupError:
+            return "-"
+        today = timezone.now().astimezone(plan.patient.zone).date()
+        since = today - dt.timedelta(days=TREND_DAYS - 1)
+        daily = DiaryEntry.objects.filter(patient=plan.patient, date__gte=since).daily_pain()
+        if not daily:
+            return _("No diary entries in the last 14 days")
+        points = " ".join(
+            f"{(day - since).days * 20 + 10},{110 - pain * 10:.0f}" for day, pain in daily
+        )
+        rows = format_html_join(
+            "", "<tr><td>{}</td><td>{}/10</td></tr>", ((d.isoformat(), f"{p:g}") for d, p in daily)
+        )
+        return format_html(
+            '<svg viewBox="0 0 {} 120" width="280" height="120" role="img" aria-label="{}">'
+            '<polyline points="{}" fill="none" stroke="#0b6e69" stroke-width="3"/></svg>'
+            "<table><thead><tr><th>{}</th><th>{}</th></tr></thead><tbody>{}</tbody></table>",
+            TREND_DAYS * 20,
+            _("Pain from 0 to 10, day by day"),
+            points,
+            _("Date"),
+            _("Pain"),
+            rows,
+        )
+
+
+class ReadOnlyOwnPatients(admin.ModelAdmin):
+    """Deliveries and alerts: a record to look at, of one's own patients only."""
+
+    def get_queryset(self, request):
+        rows = super().get_queryset(request).select_related("patient")
+        if is_physio_only(request):
+            rows = rows.filter(patient__physiotherapist=request.user)
+        return rows
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(ReadOnlyOwnPatients):
+    list_display = ["patient", "kind", "slot", "channel", "status", "attempts", "error"]
+    list_filter = ["kind", "status", "channel"]
+    date_hierarchy = "slot"
+
+
+@admin.register(DoctorAlert)
+class DoctorAlertAdmin(ReadOnlyOwnPatients):
+    list_display = ["patient", "kind", "started_on", "ended_on", "alerted_at"]
+    list_filter = ["kind"]

@@ -1,0 +1,96 @@
+"""A patient's plan for one day, as both the plan page and ``GET /api/v1/plan/`` show it."""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.db.models import Prefetch
+from django.utils import timezone
+
+from reminders.models import Completion, PlanItem, ReminderSchedule, StretchPlan
+
+# How far back a "done" may be recorded (a notification tapped the next morning still counts).
+DONE_LATEST_DAYS_AGO = 7
+
+
+@dataclass(frozen=True)
+class Reminder:
+    schedule: ReminderSchedule
+    date: dt.date
+    done: bool
+
+    @property
+    def key(self) -> str:
+        """Stable per reminder: the outbox id of its "done" mark."""
+        return f"done-{self.schedule.pk}-{self.date.isoformat()}"
+
+
+@dataclass(frozen=True)
+class DayPlan:
+    plan: StretchPlan | None
+    date: dt.date
+    items: list[PlanItem]
+    reminders: list[Reminder]
+
+
+def local_today(patient, now: dt.datetime | None = None) -> dt.date:
+    return (now or timezone.now()).astimezone(patient.zone).date()
+
+
+def current_plan(patient, day: dt.date) -> StretchPlan | None:
+    return (
+        StretchPlan.objects.of(patient)
+        .current(day)
+        .select_related("physiotherapist")
+        .prefetch_related(
+            Prefetch("items", queryset=PlanItem.objects.select_related("exercise")),
+            "schedules",
+        )
+        .first()
+    )
+
+
+def day_plan(patient, now: dt.datetime | None = None) -> DayPlan:
+    day = local_today(patient, now)
+    plan = current_plan(patient, day)
+    if plan is None:
+        return DayPlan(None, day, [], [])
+    done = set(
+        Completion.objects.filter(schedule__plan=plan, date=day).values_list(
+            "schedule_id", flat=True
+        )
+    )
+    reminders = [
+        Reminder(schedule, day, schedule.pk in done)
+        for schedule in plan.schedules.all()
+        if schedule.on_weekday(day.weekday())
+    ]
+    return DayPlan(plan, day, list(plan.items.all()), reminders)
+
+
+class DoneRejected(ValueError):
+    pass
+
+
+def mark_done(patient, schedule_id: int, day: dt.date) -> tuple[Completion, bool]:
+    """Record that ``patient`` did the stretches of one reminder; (completion, created).
+
+    Idempotent per reminder (schedule and date). Raises ``ReminderSchedule.DoesNotExist``
+    for another patient's schedule, ``DoneRejected`` for a date that cannot be right.
+    """
+    schedule = ReminderSchedule.objects.select_related("plan").get(
+        pk=schedule_id, plan__patient=patient
+    )
+    today = local_today(patient)
+    # One day of slack for a phone whose clock or zone is ahead of the account's.
+    if day > today + dt.timedelta(days=1):
+        raise DoneRejected("That date is in the future.")
+    if day < today - dt.timedelta(days=DONE_LATEST_DAYS_AGO):
+        raise DoneRejected("That reminder is too old to mark done.")
+    if not schedule.plan.is_current(day):
+        raise DoneRejected("Your plan did not include that day.")
+    try:
+        with transaction.atomic():
+            return Completion.objects.get_or_create(patient=patient, schedule=schedule, date=day)
+    except IntegrityError:  # the same mark from the page and the service worker at once
+        return Completion.objects.get(schedule=schedule, date=day), False

@@ -1,0 +1,166 @@
+"""Input and output of the reminders API."""
+
+import base64
+import binascii
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from reminders.models import PlanItem, ReminderSchedule, StretchPlan
+from reminders.preferences import FIELDS
+from reminders.slots import time_zone_names
+
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]")
+BASE64URL = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+
+
+class PlanItemSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(source="exercise.name")
+    body_area = serializers.CharField(source="exercise.body_area")
+    instructions = serializers.CharField(source="exercise.instructions")
+    illustration_url = serializers.CharField(source="exercise.illustration_url")
+    hold_seconds = serializers.SerializerMethodField()
+    reps = serializers.SerializerMethodField()
+    sets = serializers.SerializerMethodField()
+
+    class Meta:
+        model = PlanItem
+        fields = [
+            "id",
+            "name",
+            "body_area",
+            "instructions",
+            "illustration_url",
+            "hold_seconds",
+            "reps",
+            "sets",
+            "notes",
+        ]
+
+    def get_hold_seconds(self, item) -> int:
+        return item.dose["hold_seconds"]
+
+    def get_reps(self, item) -> int:
+        return item.dose["reps"]
+
+    def get_sets(self, item) -> int:
+        return item.dose["sets"]
+
+
+class ScheduleSerializer(serializers.ModelSerializer):
+    weekdays = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ReminderSchedule
+        fields = ["id", "time_of_day", "weekdays", "time_zone"]
+
+    def get_weekdays(self, schedule) -> list[int]:
+        """ISO weekday numbers, Monday = 1."""
+        return [day + 1 for day in range(7) if schedule.on_weekday(day)]
+
+
+class PlanSerializer(serializers.ModelSerializer):
+    physiotherapist = serializers.StringRelatedField()
+    items = PlanItemSerializer(many=True)
+    schedules = ScheduleSerializer(many=True)
+
+    class Meta:
+        model = StretchPlan
+        fields = ["id", "starts_on", "ends_on", "notes", "physiotherapist", "items", "schedules"]
+
+
+class TodayReminderSerializer(serializers.Serializer):
+    schedule = serializers.IntegerField(source="schedule.pk")
+    date = serializers.DateField()
+    time_of_day = serializers.TimeField(source="schedule.time_of_day")
+    done = serializers.BooleanField()
+
+
+class DayPlanSerializer(serializers.Serializer):
+    date = serializers.DateField()
+    plan = PlanSerializer(allow_null=True)
+    today = TodayReminderSerializer(source="reminders", many=True)
+
+
+class DoneSerializer(serializers.Serializer):
+    schedule = serializers.IntegerField(min_value=1)
+    date = serializers.DateField()
+
+
+def decoded_length(value: str) -> int | None:
+    try:
+        return len(base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)))
+    except (binascii.Error, ValueError):
+        return None
+
+
+class SubscriptionKeysSerializer(serializers.Serializer):
+    p256dh = serializers.CharField(max_length=100)
+    auth = serializers.CharField(max_length=40)
+
+    def check_key(self, value: str, length: int, name: str) -> str:
+        value = value.rstrip("=")
+        if not value or any(c not in BASE64URL for c in value) or decoded_length(value) != length:
+            raise serializers.ValidationError(
+                _("%(name)s must be base64url of %(length)d bytes.")
+                % {"name": name, "length": length}
+            )
+        return value
+
+    def validate_p256dh(self, value):
+        return self.check_key(value, 65, "p256dh")
+
+    def validate_auth(self, value):
+        return self.check_key(value, 16, "auth")
+
+
+def validate_endpoint(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme == "https" and parts.hostname:
+        return value
+    loopback_ok = settings.DEBUG or getattr(settings, "REMINDERS_ALLOW_LOOPBACK_PUSH", False)
+    if parts.scheme == "http" and parts.netloc.split(":")[0] in LOOPBACK_HOSTS and loopback_ok:
+        return value
+    raise serializers.ValidationError(_("The endpoint must be an https:// URL."))
+
+
+class PushSubscriptionSerializer(serializers.Serializer):
+    endpoint = serializers.URLField(max_length=1000, validators=[validate_endpoint])
+    keys = SubscriptionKeysSerializer()
+    expirationTime = serializers.IntegerField(required=False, allow_null=True)  # noqa: N815
+
+
+class EndpointSerializer(serializers.Serializer):
+    endpoint = serializers.URLField(max_length=1000)
+
+
+class PreferencesSerializer(serializers.ModelSerializer):
+    time_zone = serializers.CharField(max_length=64)
+
+    class Meta:
+        model = get_user_model()
+        fields = FIELDS
+
+    def validate_time_zone(self, value):
+        if value not in time_zone_names():
+            raise serializers.ValidationError(
+                _("%(value)s is not a known time zone.") % {"value": value}
+            )
+        return value
+
+    def validate(self, attrs):
+        current = self.instance
+        start = attrs.get("quiet_hours_start", getattr(current, "quiet_hours_start", None))
+        end = attrs.get("quiet_hours_end", getattr(current, "quiet_hours_end", None))
+        if (start is None) != (end is None):
+            raise serializers.ValidationError(
+                {
+                    "quiet_hours_end": _(
+                        "Give both the start and the end of quiet hours, or neither."
+                    )
+                }
+            )
+        return attrs

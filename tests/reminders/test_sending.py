@@ -1,0 +1,126 @@
+"""Sending a delivery: claimed once, email content and headers, retries and failures."""
+
+import smtplib
+
+import pytest
+from django.core import mail
+
+from reminders import dispatch, sending, tasks
+from reminders.models import Delivery, Status
+from reminders.notifications import unsubscribe_token
+from reminders.transports import Email, TransportError
+from tests.reminders.conftest import at, set_next_runs
+
+
+@pytest.fixture
+def queued(plan):
+    set_next_runs(plan, at("2026-06-01 06:00"))
+    [delivery_id] = dispatch.dispatch_due(at("2026-06-01 07:00"))
+    return Delivery.objects.get(pk=delivery_id)
+
+
+def test_it_emails_the_reminder_in_text_and_html_with_a_one_click_unsubscribe(queued, patient):
+    assert sending.send(queued.pk) is True
+    [message] = mail.outbox
+    assert message.to == [patient.email]
+    assert message.subject == "Time to stretch"
+    assert "Calf stretch against a wall" in message.body
+    assert "http://127.0.0.1:8000/plan/" in message.body
+    html, mimetype = message.alternatives[0]
+    assert mimetype == "text/html" and "Seated hamstring stretch" in html
+    unsubscribe = message.extra_headers["List-Unsubscribe"]
+    assert unsubscribe.startswith("<http://127.0.0.1:8000/plan/unsubscribe/")
+    assert message.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    queued.refresh_from_db()
+    assert (queued.status, queued.attempts, queued.error) == (Status.SENT, 1, "")
+
+
+def test_a_send_task_run_again_on_a_delivered_row_sends_nothing(queued):
+    assert tasks.send_delivery(queued.pk) is True
+    assert tasks.send_delivery(queued.pk) is False
+    assert sending.send(queued.pk) is False
+    assert len(mail.outbox) == 1
+    queued.refresh_from_db()
+    assert queued.attempts == 1
+
+
+def test_a_row_another_worker_has_claimed_is_left_alone(queued):
+    Delivery.objects.filter(pk=queued.pk).update(status=Status.SENDING)
+    assert sending.send(queued.pk) is False
+    assert mail.outbox == []
+
+
+def test_a_send_task_for_a_deleted_delivery_returns_quietly(queued):
+    queued.delete()
+    assert tasks.send_delivery(queued.pk) is False
+
+
+def test_a_transient_error_puts_the_row_back_and_retries_with_backoff(queued, monkeypatch):
+    def refuse(self, *args, **kwargs):
+        raise TransportError("email: connection refused")
+
+    monkeypatch.setattr(Email, "send", refuse)
+    retries = []
+    monkeypatch.setattr(
+        tasks.send_delivery, "retry", lambda **kw: retries.append(kw) or RuntimeError("retry")
+    )
+    with pytest.raises(RuntimeError, match="retry"):
+        tasks.send_delivery(queued.pk)
+    assert retries[0]["countdown"] == 30
+    queued.refresh_from_db()
+    assert (queued.status, queued.error) == (Status.QUEUED, "email: connection refused")
+
+
+def test_a_permanent_error_is_recorded_and_not_retried(queued, monkeypatch):
+    def refuse(self, *args, **kwargs):
+        raise smtplib.SMTPRecipientsRefused({"patient@test.example": (550, b"no such user")})
+
+    monkeypatch.setattr("django.core.mail.EmailMultiAlternatives.send", refuse)
+    monkeypatch.setattr(tasks.send_delivery, "retry", pytest.fail)
+    assert tasks.send_delivery(queued.pk) is False
+    queued.refresh_from_db()
+    assert queued.status == Status.FAILED and "refused" in queued.error
+
+
+def test_it_gives_up_after_the_last_retry(queued):
+    sending.give_up(queued.pk, TransportError("timeout"))
+    queued.refresh_from_db()
+    assert queued.status == Status.FAILED and queued.error == "gave up: timeout"
+
+
+def test_the_unsubscribe_link_asks_first_and_a_one_click_post_turns_email_off(
+    anonymous_client, patient
+):
+    url = f"/plan/unsubscribe/{unsubscribe_token(patient)}/"
+    assert anonymous_client.get(url).status_code == 200
+    patient.refresh_from_db()
+    assert patient.remind_by_email is True  # a mail scanner's GET changes nothing
+    response = anonymous_client.post(url, {"List-Unsubscribe": "One-Click"})
+    assert response.status_code == 200
+    patient.refresh_from_db()
+    assert patient.remind_by_email is False
+
+
+def test_a_forged_unsubscribe_link_is_not_found(anonymous_client, patient):
+    token = unsubscribe_token(patient)
+    assert anonymous_client.post(f"/plan/unsubscribe/{token[:-2]}xx/").status_code == 404
+
+
+def test_the_dispatch_task_queues_one_send_per_delivery_after_commit(
+    plan, django_capture_on_commit_callbacks
+):
+    set_next_runs(plan, at("2026-06-01 06:00"))
+    tasks.send_delivery.app.conf.task_always_eager = True
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            assert tasks.dispatch_due_reminders("2026-06-01T07:00:00+00:00") == 1
+            assert tasks.dispatch_due_reminders("2026-06-01T07:00:30+00:00") == 0
+    finally:
+        tasks.send_delivery.app.conf.task_always_eager = False
+    assert len(mail.outbox) == 1
+    assert Delivery.objects.get().status == Status.SENT
+
+
+def test_now_must_carry_a_time_zone():
+    with pytest.raises(ValueError, match="time zone"):
+        tasks.parse_now("2026-06-01T07:00:00")

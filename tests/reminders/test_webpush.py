@@ -1,0 +1,128 @@
+"""Web Push to a loopback push service that checks VAPID and decrypts what it gets."""
+
+import json
+
+import pytest
+
+from reminders import dispatch, sending, tasks
+from reminders.models import Channel, Delivery, PushSubscription, Status
+from reminders.transports import PUSH_TTL, TransportError
+from reminders.vapid import vapid_keys
+from tests.reminders.conftest import at, set_next_runs
+from tests.reminders.peers import BrowserSubscription, PushEndpoint, b64url, verify_vapid
+
+
+@pytest.fixture
+def endpoint():
+    with PushEndpoint() as server:
+        yield server
+
+
+@pytest.fixture
+def browser():
+    return BrowserSubscription()
+
+
+@pytest.fixture
+def push_delivery(plan, patient, endpoint, browser):
+    patient.remind_by_email, patient.remind_by_push = False, True
+    patient.save()
+    PushSubscription.objects.create(
+        patient=patient,
+        endpoint=f"{endpoint.url}/push/phone-1",
+        p256dh=browser.p256dh,
+        auth=b64url(browser.auth),
+    )
+    set_next_runs(plan, at("2026-06-01 06:00"))
+    [delivery_id] = dispatch.dispatch_due(at("2026-06-01 07:00"))
+    delivery = Delivery.objects.get(pk=delivery_id)
+    assert delivery.channel == Channel.PUSH
+    return delivery
+
+
+def test_the_push_is_signed_with_vapid_and_decrypts_to_the_reminder(
+    push_delivery, endpoint, browser
+):
+    assert sending.send(push_delivery.pk) is True
+    [request] = endpoint.requests
+    assert request.path == "/push/phone-1"
+    vapid = verify_vapid(request.headers["authorization"], audience=endpoint.url)
+    assert vapid["key"] == vapid_keys().public_key
+    assert vapid["claims"]["sub"].startswith("mailto:")
+    assert request.headers["ttl"] == str(PUSH_TTL)
+    assert request.headers["urgency"] == "normal"
+    assert len(request.headers["topic"]) <= 32
+    assert request.headers["content-encoding"] == "aes128gcm"
+    assert len(request.body) < 4096
+    payload = json.loads(browser.decrypt(request.body))
+    assert payload["title"] == "Time to stretch"
+    assert payload["url"] == "/plan/"
+    assert payload["reminder"] == {"schedule": push_delivery.schedule_id, "date": "2026-06-01"}
+    push_delivery.refresh_from_db()
+    assert push_delivery.status == Status.SENT
+
+
+def test_the_same_reminder_sent_again_carries_the_same_topic(push_delivery, endpoint):
+    sending.send(push_delivery.pk)
+    Delivery.objects.filter(pk=push_delivery.pk).update(status=Status.QUEUED)
+    sending.send(push_delivery.pk)
+    first, second = endpoint.requests
+    assert first.headers["topic"] == second.headers["topic"]
+
+
+def test_a_gone_subscription_410_is_deleted_and_the_delivery_failed(push_delivery, endpoint):
+    endpoint.answers = [(410, {})]
+    assert sending.send(push_delivery.pk) is False
+    assert not PushSubscription.objects.exists()
+    push_delivery.refresh_from_db()
+    assert push_delivery.status == Status.FAILED and "410" in push_delivery.error
+
+
+def test_a_404_deletes_the_subscription_too(push_delivery, endpoint):
+    endpoint.answers = [(404, {})]
+    sending.send(push_delivery.pk)
+    assert not PushSubscription.objects.exists()
+
+
+def test_429_is_retried_after_the_time_the_service_asks_for(push_delivery, endpoint, monkeypatch):
+    endpoint.answers = [(429, {"Retry-After": "120"})]
+    retries = []
+    monkeypatch.setattr(
+        tasks.send_delivery, "retry", lambda **kw: retries.append(kw) or RuntimeError("retry")
+    )
+    with pytest.raises(RuntimeError):
+        tasks.send_delivery(push_delivery.pk)
+    assert retries[0]["countdown"] == 120
+    push_delivery.refresh_from_db()
+    assert push_delivery.status == Status.QUEUED
+    assert PushSubscription.objects.exists()
+    # The retry then goes through.
+    assert tasks.send_delivery(push_delivery.pk) is True
+    assert len(endpoint.requests) == 2
+
+
+def test_a_5xx_is_retried_with_backoff_and_given_up_after_the_bound(
+    push_delivery, endpoint, monkeypatch
+):
+    endpoint.answers = [(503, {})]
+    with pytest.raises(TransportError) as raised:
+        sending.send(push_delivery.pk)
+    assert not raised.value.permanent and raised.value.retry_after is None
+    assert tasks.backoff(0) < tasks.backoff(1) < tasks.backoff(4) <= 30 * 60
+    endpoint.answers = [(503, {})]
+    monkeypatch.setattr(tasks.send_delivery, "retry", pytest.fail)
+    tasks.send_delivery.push_request(retries=tasks.MAX_RETRIES)
+    try:
+        assert tasks.send_delivery.run(push_delivery.pk) is False
+    finally:
+        tasks.send_delivery.pop_request()
+    push_delivery.refresh_from_db()
+    assert push_delivery.status == Status.FAILED and "503" in push_delivery.error
+
+
+def test_another_refusal_is_permanent_and_not_retried(push_delivery, endpoint):
+    endpoint.answers = [(400, {})]
+    assert sending.send(push_delivery.pk) is False
+    push_delivery.refresh_from_db()
+    assert push_delivery.status == Status.FAILED
+    assert PushSubscription.objects.exists()

@@ -311,7 +311,19 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_TASK_ALWAYS_EAGER = envbool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
-CELERY_BEAT_SCHEDULE: dict = {}  # each app adds its entries in its AppConfig.ready()
+CELERY_BEAT_SCHEDULE = {
+    # A missed minute is caught up by the next run, so an old message is of no use.
+    "dispatch-due-reminders": {
+        "task": "reminders.tasks.dispatch_due_reminders",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
+    # Hourly, but each patient is considered in their own daytime: in effect daily for each.
+    "check-persisting-symptoms": {
+        "task": "reminders.tasks.check_persisting_symptoms",
+        "schedule": 60.0 * 60,
+    },
+}
 
 # Web Push (VAPID). Without VAPID_PRIVATE_KEY a key pair is generated once into var/.
 VAPID_PRIVATE_KEY = env("VAPID_PRIVATE_KEY")

@@ -44,52 +44,126 @@ def next_screen(knowledge: dict, answers: dict, after: str | None = None) -> dic
 def assess(knowledge: dict, answers: dict) -> dict:
     """Assess a set of answers; raises ``AnswersError`` when an answer is not valid."""
     answers = validate_answers(knowledge, answers)
-    order = {finding["id"]: index for index, finding in enumerate(knowledge["findings"])}
-    levels = [level["id"] for level in knowledge["urgency_levels"]]
+    compiled = _compiled(knowledge)
+    order = compiled.order
 
     rank = 0
     flagged: set[str] = set()
-    for rule in knowledge["rules"]:
-        found = _matched(rule, answers)
+    for matches, rule_rank in compiled.rules:
+        found = matches(answers)
         if found is None:
             continue
-        rule_rank = levels.index(rule["urgency"])
         rank = max(rank, rule_rank)
         flagged.update(found)  # rules never name self_care, so every match raises
 
-    causes = _score_causes(knowledge, answers, order)
+    causes = []
+    for cause_id, weights, against in compiled.causes:
+        unexplained = 1.0
+        because: set[str] = set()
+        for matches, weight in weights:
+            found = matches(answers)
+            if found is not None:
+                unexplained = unexplained * (1.0 - weight)
+                because.update(found)
+        score = 1.0 - unexplained
+        if score <= 0:
+            continue
+        for matches, factor in against:
+            if matches(answers) is not None:
+                score = score * factor
+        causes.append(
+            {"id": cause_id, "score": score, "because": sorted(because, key=order.__getitem__)}
+        )
+    causes.sort(key=lambda cause: (-cause["score"], cause["id"]))
     return {
-        "urgency": levels[rank],
+        "urgency": compiled.levels[rank],
         "causes": causes,
         "red_flags": sorted(flagged, key=order.__getitem__),
-        "advice": _advice(knowledge, levels, rank, causes),
+        "advice": _advice(knowledge, compiled, rank, causes),
         "knowledge_version": knowledge["version"],
     }
 
 
+class _Compiled:
+    """A knowledge base turned into closures and lookup tables, made once per knowledge dict."""
+
+    def __init__(self, knowledge: dict):
+        self.order = {finding["id"]: index for index, finding in enumerate(knowledge["findings"])}
+        self.levels = [level["id"] for level in knowledge["urgency_levels"]]
+        self.rules = [
+            (_compile(rule), self.levels.index(rule["urgency"])) for rule in knowledge["rules"]
+        ]
+        self.causes = [
+            (
+                cause["id"],
+                [(_compile(weight), weight["weight"]) for weight in cause["weights"]],
+                [(_compile(against), against["factor"]) for against in cause.get("against", [])],
+            )
+            for cause in knowledge["causes"]
+        ]
+        self.items = {item["id"]: item for item in knowledge["advice_items"]}
+        self.advice_of_cause = {cause["id"]: cause["advice"] for cause in knowledge["causes"]}
+
+
+# Keyed by id() with the dict itself kept alongside, so a new dict at a recycled id is not
+# mistaken for an old one. Knowledge dicts are read-only once loaded (see load_knowledge).
+_COMPILED: dict[int, tuple[dict, _Compiled]] = {}
+
+
+def _compiled(knowledge: dict) -> _Compiled:
+    entry = _COMPILED.get(id(knowledge))
+    if entry is not None and entry[0] is knowledge:
+        return entry[1]
+    if len(_COMPILED) >= 16:
+        _COMPILED.clear()
+    compiled = _Compiled(knowledge)
+    _COMPILED[id(knowledge)] = (knowledge, compiled)
+    return compiled
+
+
+def _compile(condition: dict):
+    """A function of the answers giving the findings that make ``condition`` hold, or None."""
+    if "all" in condition:
+        children = [_compile(child) for child in condition["all"]]
+
+        def all_hold(answers):
+            found = []
+            for child in children:
+                child_found = child(answers)
+                if child_found is None:
+                    return None
+                found.extend(child_found)
+            return found
+
+        return all_hold
+    if "any" in condition:
+        children = [_compile(child) for child in condition["any"]]
+
+        def any_holds(answers):
+            found, holds = [], False
+            for child in children:
+                child_found = child(answers)
+                if child_found is not None:
+                    holds = True
+                    found.extend(child_found)
+            return found if holds else None
+
+        return any_holds
+    finding_id = condition["finding"]
+    hit = [finding_id]
+
+    def leaf(answers):
+        value = answers.get(finding_id)
+        if value is None or not _compare(condition, value):
+            return None
+        return hit
+
+    return leaf
+
+
 def _matched(condition: dict, answers: dict) -> list[str] | None:
     """The findings that make a condition hold, or None when it does not hold."""
-    if "all" in condition:
-        found = []
-        for child in condition["all"]:
-            child_found = _matched(child, answers)
-            if child_found is None:
-                return None
-            found.extend(child_found)
-        return found
-    if "any" in condition:
-        found, holds = [], False
-        for child in condition["any"]:
-            child_found = _matched(child, answers)
-            if child_found is not None:
-                holds = True
-                found.extend(child_found)
-        return found if holds else None
-    finding_id = condition["finding"]
-    value = answers.get(finding_id)
-    if value is None:
-        return None
-    return [finding_id] if _compare(condition, value) else None
+    return _compile(condition)(answers)
 
 
 def _compare(condition: dict, value) -> bool:
@@ -108,30 +182,7 @@ def _compare(condition: dict, value) -> bool:
     return value <= condition["lte"]
 
 
-def _score_causes(knowledge: dict, answers: dict, order: dict[str, int]) -> list[dict]:
-    causes = []
-    for cause in knowledge["causes"]:
-        unexplained = 1.0
-        because: set[str] = set()
-        for weight in cause["weights"]:
-            found = _matched(weight, answers)
-            if found is not None:
-                unexplained = unexplained * (1.0 - weight["weight"])
-                because.update(found)
-        score = 1.0 - unexplained
-        if score <= 0:
-            continue
-        for against in cause.get("against", []):
-            if _matched(against, answers) is not None:
-                score = score * against["factor"]
-        causes.append(
-            {"id": cause["id"], "score": score, "because": sorted(because, key=order.__getitem__)}
-        )
-    causes.sort(key=lambda cause: (-cause["score"], cause["id"]))
-    return causes
-
-
-def _advice(knowledge: dict, levels: list[str], rank: int, causes: list[dict]) -> list[str]:
+def _advice(knowledge: dict, compiled: _Compiled, rank: int, causes: list[dict]) -> list[str]:
     """The urgency's advice, then the likeliest causes' advice; each item once, in that order.
 
     Only the ``top`` causes scoring at least ``min_score`` (``advice_from_causes``) add
@@ -139,8 +190,7 @@ def _advice(knowledge: dict, levels: list[str], rank: int, causes: list[dict]) -
     below the result's urgency is left out, so that, say, calf stretches are never
     suggested next to "call the emergency number".
     """
-    items = {item["id"]: item for item in knowledge["advice_items"]}
-    advice_of_cause = {cause["id"]: cause["advice"] for cause in knowledge["causes"]}
+    levels, items, advice_of_cause = compiled.levels, compiled.items, compiled.advice_of_cause
     limits = knowledge["advice_from_causes"]
     wanted = list(knowledge["advice"][levels[rank]])
     for cause in causes[: limits["top"]]:

@@ -22,7 +22,7 @@ export class AnswersError extends Error {
 }
 
 function findingsById(knowledge) {
-  return new Map(knowledge.findings.map((finding) => [finding.id, finding]));
+  return tables(knowledge).findings;
 }
 
 function checkAnswer(finding, value) {
@@ -168,8 +168,7 @@ function scoreCauses(knowledge, answers, order) {
 }
 
 function adviceFor(knowledge, levels, rank, causes) {
-  const items = new Map(knowledge.advice_items.map((item) => [item.id, item]));
-  const adviceOfCause = new Map(knowledge.causes.map((cause) => [cause.id, cause.advice]));
+  const { items, adviceOfCause } = tables(knowledge);
   const limits = knowledge.advice_from_causes;
   const wanted = [...knowledge.advice[levels[rank]]];
   // Only the likeliest causes add their advice, so an unlikely one does not crowd the page.
@@ -191,10 +190,27 @@ function adviceFor(knowledge, levels, rank, causes) {
 }
 
 /** Assess a set of answers; throws AnswersError when an answer is not valid. */
+// Lookup tables made once per knowledge object: a knowledge base is read-only once loaded.
+const tablesOf = new WeakMap();
+
+function tables(knowledge) {
+  let made = tablesOf.get(knowledge);
+  if (made === undefined) {
+    made = {
+      findings: new Map(knowledge.findings.map((finding) => [finding.id, finding])),
+      order: new Map(knowledge.findings.map((finding, index) => [finding.id, index])),
+      levels: knowledge.urgency_levels.map((level) => level.id),
+      items: new Map(knowledge.advice_items.map((item) => [item.id, item])),
+      adviceOfCause: new Map(knowledge.causes.map((cause) => [cause.id, cause.advice])),
+    };
+    tablesOf.set(knowledge, made);
+  }
+  return made;
+}
+
 export function assess(knowledge, answers) {
   const cleaned = validateAnswers(knowledge, answers);
-  const order = new Map(knowledge.findings.map((finding, index) => [finding.id, index]));
-  const levels = knowledge.urgency_levels.map((level) => level.id);
+  const { order, levels } = tables(knowledge);
 
   let rank = 0;
   const flagged = [];

@@ -1,0 +1,147 @@
+"""End to end: dispatch → a real Celery worker on the real Redis → a real SMTP conversation.
+
+Everything outside pytest's own database: the worker is a separate process, so it gets a
+file SQLite database under a temporary directory (migrated by a subprocess) and a Redis
+database number of its own, whatever the rest of the suite runs on.
+"""
+
+import email
+import email.policy
+import os
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import time
+
+import pytest
+import redis
+from django.conf import settings
+
+from tests.reminders.peers import LoopbackSMTP
+
+REDIS_URL = "redis://127.0.0.1:6379/11"  # a database number no other test uses
+
+
+def redis_is_up() -> bool:
+    try:
+        return redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
+    except redis.RedisError:
+        return False
+
+
+@pytest.fixture
+def redis_db():
+    if not redis_is_up():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"Redis is not reachable at {REDIS_URL}")
+        pytest.skip(f"no Redis at {REDIS_URL} (CI runs this test)")
+    client = redis.Redis.from_url(REDIS_URL)
+    client.flushdb()
+    yield REDIS_URL
+    client.flushdb()
+
+
+def run_manage(env, *args, timeout=120):
+    result = subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result.stdout
+
+
+SETUP = textwrap.dedent(
+    """
+    import datetime as dt
+    from kneeapp.models import User
+    from reminders.library import ensure_library
+    from reminders.models import PlanItem, ReminderSchedule, StretchPlan
+    physio = User.objects.create_user("physio@worker.example", "x", is_staff=True)
+    patient = User.objects.create_user(
+        "patient@worker.example", "x", physiotherapist=physio, time_zone="Europe/London"
+    )
+    plan = StretchPlan.objects.create(
+        patient=patient, physiotherapist=physio, starts_on=dt.date(2026, 1, 1)
+    )
+    PlanItem.objects.create(plan=plan, exercise=ensure_library()["calf-wall-stretch"])
+    ReminderSchedule.objects.create(plan=plan, time_of_day=dt.time(8))
+    plan.schedules.reschedule(dt.datetime(2026, 6, 1, 6, tzinfo=dt.UTC))
+    """
+)
+
+TRIGGER = (
+    "from reminders.tasks import dispatch_due_reminders; "
+    "dispatch_due_reminders.delay(now='2026-06-01T07:00:00+00:00')"
+)
+
+
+@pytest.mark.production
+def test_a_real_worker_sends_a_due_reminder_through_a_real_smtp_server(redis_db, tmp_path):
+    with LoopbackSMTP() as smtp:
+        env = {
+            key: value
+            for key, value in os.environ.items()
+            if not key.startswith(("DATABASE_URL", "REDIS_URL", "EMAIL_URL", "CELERY_"))
+        }
+        database = tmp_path / "worker.sqlite3"
+        env.update(
+            DJANGO_SETTINGS_MODULE="kneeapp.settings",
+            KNEEAPP_VAR_DIR=str(tmp_path / "var"),
+            DATABASE_URL=f"sqlite:///{database}",
+            REDIS_URL=redis_db,
+            EMAIL_URL=f"smtp://127.0.0.1:{smtp.port}",
+            SITE_URL="https://kneeapp.test",
+            DEBUG="true",
+            LOG_LEVEL="WARNING",
+        )
+        run_manage(env, "migrate", "--noinput")
+        run_manage(env, "shell", "-c", SETUP)
+        worker = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "kneeapp",
+                "worker",
+                "--pool=solo",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+                "--loglevel=WARNING",
+            ],
+            cwd=settings.BASE_DIR,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        try:
+            run_manage(env, "shell", "-c", TRIGGER)
+            arrived = smtp.handler.received.wait(timeout=60)
+            if not arrived:
+                worker.terminate()
+                pytest.fail(f"no email arrived; worker said:\n{worker.communicate()[0][-3000:]}")
+            # The same dispatch again (a second beat host) sends nothing more.
+            run_manage(env, "shell", "-c", TRIGGER)
+            time.sleep(3)
+        finally:
+            worker.terminate()
+            try:
+                worker.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+                worker.wait()
+    [envelope] = smtp.messages
+    assert envelope.rcpt_tos == ["patient@worker.example"]
+    message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+    assert message["Subject"] == "Time to stretch"
+    assert message["List-Unsubscribe"].startswith("<https://kneeapp.test/plan/unsubscribe/")
+    with sqlite3.connect(database) as db:
+        rows = db.execute("select channel, status, attempts from reminders_delivery").fetchall()
+    assert rows == [("email", "sent", 1)]

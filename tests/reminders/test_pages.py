@@ -1,0 +1,97 @@
+"""The plan pages: today's stretches, "done" without JavaScript, settings, the service worker."""
+
+import datetime as dt
+import zoneinfo
+
+from django.urls import reverse
+from django.utils import timezone
+
+from reminders.models import Completion
+
+PLAN = reverse("reminders:plan")
+
+
+def today():
+    return timezone.now().astimezone(zoneinfo.ZoneInfo("Europe/London")).date()
+
+
+def test_anyone_gets_the_plan_page_with_a_way_to_sign_in(anonymous_client):
+    response = anonymous_client.get(PLAN)
+    assert response.status_code == 200
+    assert reverse("login") in response.text
+
+
+def test_the_patient_sees_todays_stretches_with_timers_and_done_buttons(patient_client, plan):
+    response = patient_client.get(PLAN)
+    assert response.status_code == 200
+    html = response.text
+    assert "Calf stretch against a wall" in html and "Hold 30 seconds, 3 times" in html
+    assert 'data-hold-seconds="30"' in html
+    assert html.count('class="done-form"') == 2
+    assert "Turn on reminders on this phone" in html
+    assert " style=" not in html and "<script>" not in html  # the CSP forbids both
+
+
+def test_a_patient_without_a_plan_is_told_so(other_patient_client, plan):
+    response = other_patient_client.get(PLAN)
+    assert "no stretch plan yet" in response.text
+    assert "Calf stretch" not in response.text
+
+
+def test_done_works_as_a_plain_form_and_only_once(patient_client, plan):
+    schedule = plan.schedules.first()
+    data = {"schedule": schedule.pk, "date": today().isoformat()}
+    response = patient_client.post(reverse("reminders:done"), data)
+    assert response.status_code == 302 and response["Location"] == PLAN
+    patient_client.post(reverse("reminders:done"), data)
+    assert Completion.objects.count() == 1
+    assert "Done ✓" in patient_client.get(PLAN).text
+
+
+def test_another_patient_cannot_mark_my_reminder_done(other_patient_client, plan):
+    schedule = plan.schedules.first()
+    data = {"schedule": schedule.pk, "date": today().isoformat()}
+    assert other_patient_client.post(reverse("reminders:done"), data).status_code == 404
+    assert not Completion.objects.exists()
+
+
+def test_anonymous_done_goes_to_sign_in(anonymous_client, plan):
+    response = anonymous_client.post(reverse("reminders:done"), {})
+    assert response.status_code == 302 and "/account/login/" in response["Location"]
+
+
+def test_preferences_are_saved_from_the_form(patient_client, patient):
+    url = reverse("reminders:preferences")
+    assert patient_client.get(url).status_code == 200
+    response = patient_client.post(
+        url,
+        {
+            "remind_by_email": "on",
+            "time_zone": "America/New_York",
+            "quiet_hours_start": "22:00",
+            "quiet_hours_end": "07:00",
+        },
+    )
+    assert response.status_code == 302
+    patient.refresh_from_db()
+    assert patient.time_zone == "America/New_York" and not patient.remind_by_push
+    assert patient.quiet_hours_start == dt.time(22)
+
+
+def test_half_given_quiet_hours_show_the_form_again_with_the_error(patient_client, patient):
+    response = patient_client.post(
+        reverse("reminders:preferences"),
+        {"time_zone": "Europe/London", "quiet_hours_start": "22:00"},
+    )
+    assert response.status_code == 200
+    assert "Give both the start and the end" in response.text
+    patient.refresh_from_db()
+    assert patient.quiet_hours_start is None
+
+
+def test_the_service_worker_shows_pushes_with_done_and_later(client, db):
+    body = client.get("/sw.js").content.decode()
+    assert 'addEventListener("push"' in body
+    assert 'addEventListener("notificationclick"' in body
+    assert '"/api/v1/plan/done/"' in body
+    assert 'action: "done"' in body and 'action: "later"' in body

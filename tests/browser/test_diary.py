@@ -77,6 +77,7 @@ def test_an_entry_written_offline_waits_survives_a_reload_and_is_sent_once(
 def test_saving_online_shows_the_saved_entry_with_its_advice(page, phone, live_server, patient):
     sign_in(phone, patient, live_server)
     page.goto("/diary/")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
     page.locator(".pain-option", has_text="3").first.click()
     page.get_by_label("Chest pain").check()
     assert page.get_by_role("heading", name="Call 999 now").first.is_visible()

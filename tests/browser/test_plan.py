@@ -1,0 +1,73 @@
+"""The stretch plan in real Chromium: hold timer, "done" offline through the outbox, once."""
+
+import pytest
+from django.test import Client
+
+from reminders.models import Completion
+from tests.browser.conftest import wait_for_service_worker
+from tests.reminders.conftest import make_plan
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+
+def sign_in(context, user, live_server):
+    client = Client()
+    client.force_login(user)
+    context.add_cookies(
+        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
+    )
+
+
+def wait_until(page, condition, timeout=15_000):
+    waited = 0
+    while not condition():
+        assert waited < timeout, "timed out"
+        page.wait_for_timeout(200)
+        waited += 200
+
+
+def test_the_hold_timer_counts_down(page, phone, live_server, patient, physiotherapist):
+    make_plan(patient, physiotherapist)
+    sign_in(phone, patient, live_server)
+    page.goto("/plan/")
+    page.get_by_role("button", name="Start a 30 second hold").first.click()
+    page.wait_for_timeout(1200)
+    count = page.locator("[data-count]").first.text_content()
+    assert count and int(count) < 30
+
+
+def test_done_marked_offline_is_sent_once_when_back_online(
+    page, phone, live_server, patient, physiotherapist
+):
+    make_plan(patient, physiotherapist)
+    sign_in(phone, patient, live_server)
+    page.goto("/plan/")
+    wait_for_service_worker(page)
+    page.goto("/plan/")
+    phone.set_offline(True)
+    page.get_by_role("button", name="Mark the 08:00 stretches done").click()
+    page.get_by_text("Done: waiting to be sent").first.wait_for()
+    assert Completion.objects.count() == 0
+    phone.set_offline(False)
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    wait_until(page, lambda: Completion.objects.count() == 1)
+    page.reload()
+    page.get_by_text("Done ✓").first.wait_for()
+    assert Completion.objects.count() == 1
+
+
+def test_the_plan_marks_done_without_javascript(browser, live_server, patient, physiotherapist):
+    make_plan(patient, physiotherapist)
+    context = browser.new_context(base_url=live_server.url, java_script_enabled=False)
+    try:
+        sign_in(context, patient, live_server)
+        page = context.new_page()
+        page.goto("/plan/")
+        page.get_by_role("button", name="Mark the 19:00 stretches done").click()
+        page.get_by_text("Marked as done").wait_for()
+        assert Completion.objects.count() == 1
+    finally:
+        context.close()

@@ -18,5 +18,6 @@ class TriageConfig(AppConfig):
             reverse("triage:start"),
             static("triage/checker.js"),
             static("triage/engine.js"),
+            static("kneeapp/outbox.js"),
             reverse("triage-api:knowledge"),
         ]

@@ -80,7 +80,7 @@ def test_the_checker_completes_online_with_htmx_and_moves_focus_to_each_question
     assert result["urgency"] == "urgent"
     assert "Meniscus" in result["causes"][0] or "meniscus" in result["causes"][0].lower()
     assert "not a diagnosis" in result["disclaimer"]
-    assert page.evaluate("document.activeElement.id") == "result-title"
+    page.wait_for_function("document.activeElement.id === 'result-title'")
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
 
 

@@ -9,6 +9,7 @@ not 409 on purpose: the phone's outbox is then done with it and shows the newer 
 import uuid
 
 from django.http import Http404
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
@@ -27,7 +28,7 @@ class RangeSerializer(serializers.Serializer):
 
     def validate(self, attrs):
         if "since" in attrs and "until" in attrs and attrs["since"] > attrs["until"]:
-            raise serializers.ValidationError({"until": "must not be before since"})
+            raise serializers.ValidationError({"until": _("The end must not be before the start.")})
         return attrs
 
 

@@ -4,17 +4,22 @@ import datetime
 import uuid
 
 import pytest
+from django.contrib.auth.models import Group
 from django.test import Client
 from django.utils import timezone
 from playwright.sync_api import expect
 
 from diary.models import DiaryEntry
+from kneeapp.models import PHYSIOTHERAPISTS_GROUP
 from tests.browser.conftest import PHONE, wait_for_service_worker
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(autouse=True)
+def physiotherapists_group(transactional_db):
+    # An earlier transactional test may have flushed the group its data migration made.
+    Group.objects.get_or_create(name=PHYSIOTHERAPISTS_GROUP)
 
 
 def sign_in(context, user, live_server):

@@ -16,7 +16,10 @@ PASSWORD = "a-long-test-password-42"
 
 def make_physiotherapist(email: str) -> User:
     user = User.objects.create_user(email, PASSWORD, name=email.split("@")[0], is_staff=True)
-    user.groups.add(Group.objects.get(name=PHYSIOTHERAPISTS_GROUP))
+    # get_or_create: transactional tests flush the tables, and with them the group the
+    # data migration made.
+    group, _ = Group.objects.get_or_create(name=PHYSIOTHERAPISTS_GROUP)
+    user.groups.add(group)
     return user
 
 

@@ -75,16 +75,18 @@
     });
   }
 
+  // The cookie first: it always holds the current token, while a page served from the
+  // offline cache may carry one from before the person signed in.
   function csrfFromPage() {
     if (!isPage) return "";
+    const match = document.cookie.match(/(?:^|;\s*)(?:__Host-)?csrftoken=([^;]+)/);
+    if (match) return decodeURIComponent(match[1]);
     try {
       const headers = JSON.parse(document.body?.getAttribute("hx-headers") || "{}");
-      if (headers["X-CSRFToken"]) return headers["X-CSRFToken"];
+      return headers["X-CSRFToken"] || "";
     } catch (error) {
-      // fall through to the cookie
+      return "";
     }
-    const match = document.cookie.match(/(?:^|;\s*)(?:__Host-)?csrftoken=([^;]+)/);
-    return match ? decodeURIComponent(match[1]) : "";
   }
 
   async function pending() {

@@ -37,9 +37,16 @@ self.addEventListener("message", (event) => {
   }
 });
 
+// The page cache first: it holds the latest copy seen online (signed in or not), while the
+// shell cache holds what was fetched when this version was installed.
 async function fromCache(request) {
-  return (await caches.match(request, { ignoreVary: true }))
-    || (await caches.match(request, { ignoreSearch: true, ignoreVary: true }));
+  for (const name of [PAGE_CACHE, SHELL_CACHE]) {
+    const cache = await caches.open(name);
+    const hit = (await cache.match(request, { ignoreVary: true }))
+      || (await cache.match(request, { ignoreSearch: true, ignoreVary: true }));
+    if (hit) return hit;
+  }
+  return undefined;
 }
 
 async function networkFirstPage(request) {

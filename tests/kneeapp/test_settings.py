@@ -20,7 +20,10 @@ PRODUCTION = {
 
 
 def manage(*args, **env):
-    environment = {key: value for key, value in os.environ.items() if key not in PRODUCTION}
+    # Only what a real start would have: not the production variables of another test, nor
+    # the async guard the browser tests lift for their own process.
+    leave_out = {*PRODUCTION, "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    environment = {key: value for key, value in os.environ.items() if key not in leave_out}
     environment.update(env)
     return subprocess.run(
         [sys.executable, "manage.py", *args],

@@ -19,7 +19,8 @@ class Command(BaseCommand):
     @transaction.atomic
     def handle(self, *args, **options):
         physio = self.user(PHYSIO_EMAIL, name="Pat Physio", is_staff=True)
-        physio.groups.add(Group.objects.get(name=PHYSIOTHERAPISTS_GROUP))
+        group, _ = Group.objects.get_or_create(name=PHYSIOTHERAPISTS_GROUP)
+        physio.groups.add(group)
         patient = self.user(
             PATIENT_EMAIL, name="Sam Patient", physiotherapist=physio, time_zone="Europe/London"
         )

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from django.db import IntegrityError, transaction
 from django.db.models import Prefetch
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from reminders.models import Completion, PlanItem, ReminderSchedule, StretchPlan
 
@@ -84,11 +85,11 @@ def mark_done(patient, schedule_id: int, day: dt.date) -> tuple[Completion, bool
     today = local_today(patient)
     # One day of slack for a phone whose clock or zone is ahead of the account's.
     if day > today + dt.timedelta(days=1):
-        raise DoneRejected("That date is in the future.")
+        raise DoneRejected(_("That date is in the future."))
     if day < today - dt.timedelta(days=DONE_LATEST_DAYS_AGO):
-        raise DoneRejected("That reminder is too old to mark done.")
+        raise DoneRejected(_("That reminder is too old to mark done."))
     if not schedule.plan.is_current(day):
-        raise DoneRejected("Your plan did not include that day.")
+        raise DoneRejected(_("Your plan did not include that day."))
     try:
         with transaction.atomic():
             return Completion.objects.get_or_create(patient=patient, schedule=schedule, date=day)

@@ -331,6 +331,9 @@ VAPID_PUBLIC_KEY = env("VAPID_PUBLIC_KEY")
 VAPID_SUBJECT = env("VAPID_SUBJECT", "mailto:reminders@localhost")
 if bool(VAPID_PRIVATE_KEY) != bool(VAPID_PUBLIC_KEY):
     raise ImproperlyConfigured("VAPID_PRIVATE_KEY and VAPID_PUBLIC_KEY must be set together")
+# Push endpoints on 127.0.0.1/localhost are refused unless DEBUG or this is on (tests use a
+# loopback push service).
+REMINDERS_ALLOW_LOOPBACK_PUSH = envbool("REMINDERS_ALLOW_LOOPBACK_PUSH", False)
 if not VAPID_SUBJECT.startswith(("mailto:", "https://")):
     raise ImproperlyConfigured(
         f"VAPID_SUBJECT must start with mailto: or https://, not {VAPID_SUBJECT!r}"

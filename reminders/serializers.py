@@ -121,7 +121,7 @@ def validate_endpoint(value: str) -> str:
     parts = urlsplit(value)
     if parts.scheme == "https" and parts.hostname:
         return value
-    loopback_ok = settings.DEBUG or getattr(settings, "REMINDERS_ALLOW_LOOPBACK_PUSH", False)
+    loopback_ok = settings.DEBUG or settings.REMINDERS_ALLOW_LOOPBACK_PUSH
     if parts.scheme == "http" and parts.netloc.split(":")[0] in LOOPBACK_HOSTS and loopback_ok:
         return value
     raise serializers.ValidationError(_("The endpoint must be an https:// URL."))

@@ -7,6 +7,7 @@ import os
 import shutil
 
 import pytest
+from django.test import Client
 from playwright.sync_api import sync_playwright
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls made by the
@@ -80,3 +81,21 @@ def wait_for_service_worker(page) -> None:
     if not page.evaluate("!!navigator.serviceWorker.controller"):
         page.reload()
     page.wait_for_function("!!navigator.serviceWorker.controller")
+
+
+def sign_in(context, user, live_server) -> None:
+    """Give the browser context a session for ``user`` (the login form is tested elsewhere)."""
+    client = Client()
+    client.force_login(user)
+    context.add_cookies(
+        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
+    )
+
+
+def wait_until(page, condition, timeout=15_000) -> None:
+    """Poll a Python condition (the database) while the page keeps running."""
+    waited = 0
+    while not condition():
+        assert waited < timeout, "timed out"
+        page.wait_for_timeout(200)
+        waited += 200

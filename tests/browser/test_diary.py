@@ -5,13 +5,12 @@ import uuid
 
 import pytest
 from django.contrib.auth.models import Group
-from django.test import Client
 from django.utils import timezone
 from playwright.sync_api import expect
 
 from diary.models import DiaryEntry
 from kneeapp.models import PHYSIOTHERAPISTS_GROUP
-from tests.browser.conftest import PHONE, wait_for_service_worker
+from tests.browser.conftest import PHONE, sign_in, wait_for_service_worker, wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -20,23 +19,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def physiotherapists_group(transactional_db):
     # An earlier transactional test may have flushed the group its data migration made.
     Group.objects.get_or_create(name=PHYSIOTHERAPISTS_GROUP)
-
-
-def sign_in(context, user, live_server):
-    client = Client()
-    client.force_login(user)
-    context.add_cookies(
-        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
-    )
-
-
-def wait_until(page, condition, timeout=15_000):
-    """Poll a Python condition (the database) while the page keeps running."""
-    waited = 0
-    while not condition():
-        assert waited < timeout, "timed out"
-        page.wait_for_timeout(200)
-        waited += 200
 
 
 def test_an_entry_written_offline_waits_survives_a_reload_and_is_sent_once(

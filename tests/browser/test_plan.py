@@ -1,32 +1,15 @@
 """The stretch plan in real Chromium: hold timer, "done" offline through the outbox, once."""
 
 import pytest
-from django.test import Client
 
 from reminders.models import Completion
-from tests.browser.conftest import wait_for_service_worker
+from tests.browser.conftest import sign_in, wait_for_service_worker, wait_until
 from tests.reminders.conftest import make_plan
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True),
 ]
-
-
-def sign_in(context, user, live_server):
-    client = Client()
-    client.force_login(user)
-    context.add_cookies(
-        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
-    )
-
-
-def wait_until(page, condition, timeout=15_000):
-    waited = 0
-    while not condition():
-        assert waited < timeout, "timed out"
-        page.wait_for_timeout(200)
-        waited += 200
 
 
 def test_the_hold_timer_counts_down(page, phone, live_server, patient, physiotherapist):

@@ -2,6 +2,7 @@
 
     make bench                    # everything
     make bench BENCH_ARGS=--quick # smaller sizes, for a quick look
+    make bench BENCH_ARGS="--only http --no-write"
 
 Benchmarks measure; they never fail a build. Figures are medians of rounds measured side by side
 in one run, because this machine is shared and noisy.
@@ -31,6 +32,11 @@ def machine() -> str:
     return f"{platform.node()}, {os.cpu_count()} cores, {cpu}, Python {platform.python_version()}"
 
 
+# Each module has run(quick: bool) returning rows ({"benchmark", "median", "target", "met"}), or
+# (rows, details) where details is Markdown printed and kept below the table.
+BENCHMARKS = ["engines", "http", "weight", "reminders_scale", "soak"]
+
+
 def table(rows: list[dict]) -> str:
     lines = ["| benchmark | median | target | met |", "| --- | --- | --- | --- |"]
     for row in rows:
@@ -42,16 +48,29 @@ def table(rows: list[dict]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller sizes and fewer rounds")
+    parser.add_argument(
+        "--only", action="append", choices=BENCHMARKS, help="run only this benchmark (repeatable)"
+    )
+    parser.add_argument("--no-write", action="store_true", help="print, but leave RESULTS.md alone")
     args = parser.parse_args()
+
+    import importlib
 
     import django
 
     django.setup()
-    from bench import engines
-
-    rows = engines.run(quick=args.quick)
-    text = table(rows)
+    rows, details = [], []
+    for name in args.only or BENCHMARKS:
+        print(f"== {name} ==", flush=True)
+        result = importlib.import_module(f"bench.{name}").run(quick=args.quick)
+        if isinstance(result, tuple):
+            result, more = result
+            details.append(more)
+        rows.extend(result)
+    text = "\n\n".join([table(rows), *details])
     print(text)
+    if args.no_write:
+        return
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     with (ROOT / "bench/RESULTS.md").open("a") as results:
         results.write(f"\n## {stamp}{' (quick)' if args.quick else ''}\n\n{machine()}\n\n{text}\n")

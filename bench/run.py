@@ -16,7 +16,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+# The project root instead of this script's folder: bench/http.py must not shadow the
+# standard library's http package.
+sys.path[0] = str(ROOT)
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kneeapp.settings")
 
 

@@ -1,7 +1,9 @@
-"""Account pages (sign up, profile, deletion) and the data export endpoint."""
+"""Account pages (sign up, sign in, password reset, profile, deletion) and the data export."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -13,8 +15,9 @@ from rest_framework.decorators import api_view
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from kneeapp.data_rights import export_user_data
+from kneeapp.data_rights import delete_account_and_data, export_user_data
 from kneeapp.forms import DeleteAccountForm, ProfileForm, SignUpForm
+from kneeapp.signin import PasswordResetRequestForm, SignInForm
 
 
 @require_http_methods(["GET", "POST"])
@@ -24,10 +27,30 @@ def signup(request: HttpRequest) -> HttpResponse:
     form = SignUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = form.save()
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        login(request, user, backend=settings.AUTHENTICATION_BACKENDS[0])
         messages.success(request, _("Welcome! Your account is ready."))
         return redirect("home")
     return render(request, "kneeapp/signup.html", {"form": form})
+
+
+class LoginView(auth_views.LoginView):
+    """Sign in; attempts are throttled per email and network address (``kneeapp.signin``)."""
+
+    template_name = "kneeapp/login.html"
+    authentication_form = SignInForm
+    redirect_authenticated_user = True
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Ask for a reset link; requests are throttled per email and network address."""
+
+    form_class = PasswordResetRequestForm
+    template_name = "kneeapp/password_reset_form.html"
+    email_template_name = "kneeapp/password_reset_email.txt"
+    subject_template_name = "kneeapp/password_reset_subject.txt"
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "request": self.request}
 
 
 @login_required
@@ -48,7 +71,7 @@ def delete_account(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         user = request.user
         logout(request)
-        user.delete()
+        delete_account_and_data(user)
         messages.success(request, _("Your account and all its data have been deleted."))
         return redirect("home")
     return render(request, "kneeapp/delete_account.html", {"form": form})

@@ -5,11 +5,20 @@ An app adds its part by defining methods on its AppConfig:
 - ``export_user_data(user) -> dict``: everything of that app the user owns, JSON-ready.
 - ``seed_demo(patient, physiotherapist, log)``: idempotent demo data for ``seed_demo``.
 
-Deleting an account relies on foreign keys to the user with ``on_delete=CASCADE``.
+Deleting an account relies on foreign keys to the user with ``on_delete=CASCADE``
+(sessions included: ``UserSession``); ``delete_account_and_data`` also removes what names
+the deleted rows without a foreign key (the admin's log) and the sign-in counters.
 """
 
 from django.apps import apps
+from django.contrib.admin.models import LogEntry
+from django.contrib.contenttypes.models import ContentType
+from django.db import router, transaction
+from django.db.models.deletion import Collector
 from django.utils import timezone
+
+from kneeapp.models import LoginThrottle
+from kneeapp.signin import account_key
 
 
 def export_user_data(user) -> dict:
@@ -26,11 +35,37 @@ def export_user_data(user) -> dict:
             "quiet_hours_end": user.quiet_hours_end and user.quiet_hours_end.isoformat(),
             "physiotherapist": user.physiotherapist and user.physiotherapist.email,
         },
+        # When each signed-in session ends; never the session keys themselves.
+        "sessions": [
+            {"expires_at": session.expire_date.isoformat()}
+            for session in user.sessions.order_by("expire_date")
+        ],
     }
     for config in apps.get_app_configs():
         if hasattr(config, "export_user_data"):
             data[config.label] = config.export_user_data(user)
     return data
+
+
+def delete_account_and_data(user) -> None:
+    """Delete the user, every row that is theirs, and every trace that names those rows.
+
+    The admin's log keeps a readable name of each object a physiotherapist changed (``Plan
+    of Pat from ...``) with no foreign key to it: those lines go too.
+    """
+    with transaction.atomic():
+        collector = Collector(using=router.db_for_write(type(user)), origin=user)
+        collector.collect([user])
+        doomed = {model: {obj.pk for obj in objects} for model, objects in collector.data.items()}
+        for queryset in collector.fast_deletes:
+            doomed.setdefault(queryset.model, set()).update(queryset.values_list("pk", flat=True))
+        for model, pks in doomed.items():
+            LogEntry.objects.filter(
+                content_type=ContentType.objects.get_for_model(model),
+                object_id__in=[str(pk) for pk in pks],
+            ).delete()
+        LoginThrottle.objects.filter(key=account_key(user.email)).delete()
+        user.delete()
 
 
 def seed_demo(patient, physiotherapist, log) -> None:

@@ -1,6 +1,17 @@
-"""Response headers Django has no setting for."""
+"""Response headers Django has no setting for, and the end of idle or old sessions."""
+
+import datetime as dt
+import time
 
 from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.utils.translation import gettext as _
+
+SIGNED_IN_AT = "kneeapp_signed_in_at"
+LAST_SEEN_AT = "kneeapp_last_seen_at"
+# The last-seen time is written at most this often, not on every request (a database write).
+LAST_SEEN_RESOLUTION = 60
 
 
 class PermissionsPolicyMiddleware:
@@ -13,3 +24,50 @@ class PermissionsPolicyMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
         return response
+
+
+class SessionTimeoutMiddleware:
+    """Sign out after ``SESSION_IDLE_TIMEOUT`` seconds without a request, and in any case
+    ``SESSION_COOKIE_AGE`` seconds after signing in.
+
+    Health data on a phone left on a table, or a shared computer, should not stay open. Goes
+    after ``AuthenticationMiddleware``. Times are Unix seconds kept in the session.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        now = int(time.time())
+        if request.user.is_authenticated:
+            self.check(request, now)
+        response = self.get_response(request)
+        # DRF leaves request.user as None for an anonymous API request (UNAUTHENTICATED_USER).
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and SIGNED_IN_AT not in request.session:
+            self.start(request, now)  # signed in by this request
+        return response
+
+    def check(self, request, now: int) -> None:
+        session = request.session
+        signed_in_at = session.get(SIGNED_IN_AT, now)
+        last_seen_at = session.get(LAST_SEEN_AT, now)
+        if now - signed_in_at >= settings.SESSION_COOKIE_AGE:
+            logout(request)
+            messages.info(request, _("You were signed out: please sign in again."))
+        elif now - last_seen_at >= settings.SESSION_IDLE_TIMEOUT:
+            logout(request)
+            messages.info(
+                request,
+                _("You were signed out after a while without activity, to keep your data private."),
+            )
+        elif now - last_seen_at >= LAST_SEEN_RESOLUTION:
+            session[LAST_SEEN_AT] = now
+
+    def start(self, request, now: int) -> None:
+        session = request.session
+        session[SIGNED_IN_AT] = session[LAST_SEEN_AT] = now
+        # An absolute end for the cookie and the stored row too: without it every write of
+        # the last-seen time would push the expiry SESSION_COOKIE_AGE further away.
+        end = dt.datetime.fromtimestamp(now + settings.SESSION_COOKIE_AGE, tz=dt.UTC)
+        session.set_expiry(end)

@@ -1,14 +1,18 @@
-"""Accounts: the user (signed in with an email address) and the profile settings on it.
+"""Accounts: the user (signed in with an email address), the profile settings on it, the
+user's sessions and the counters that throttle sign-in and password-reset attempts.
 
 This module imports no app: every app may point a foreign key at ``settings.AUTH_USER_MODEL``.
 """
 
+import datetime as dt
 import zoneinfo
 from functools import cache
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.contrib.sessions.base_session import AbstractBaseSession
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -135,3 +139,126 @@ class User(AbstractBaseUser, PermissionsMixin):
         if start <= end:
             return start <= local < end
         return local >= start or local < end  # quiet hours across midnight
+
+
+class UserSession(AbstractBaseSession):
+    """A database session that knows whose it is, so an account's sessions go with it.
+
+    The session store (``kneeapp.sessions``) sets ``user`` from the signed-in user's id each
+    time it saves. No database constraint: a request still running on another device may save
+    its session just after the account was deleted, and that must not fail with a 500 (the
+    row can sign no one in, and it expires); deleting the user deletes the rows (CASCADE).
+    """
+
+    user = models.ForeignKey(
+        User,
+        verbose_name=_("user"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        db_constraint=False,
+        related_name="sessions",
+    )
+
+    class Meta(AbstractBaseSession.Meta):
+        verbose_name = _("session")
+        verbose_name_plural = _("sessions")
+
+    @classmethod
+    def get_session_store_class(cls):
+        from kneeapp.sessions import SessionStore
+
+        return SessionStore
+
+
+class ThrottleScope(models.TextChoices):
+    SIGN_IN_ACCOUNT = "sign-in-account", _("Failed sign-ins to an email address")
+    SIGN_IN_ADDRESS = "sign-in-address", _("Failed sign-ins from a network address")
+    RESET_ACCOUNT = "reset-account", _("Password resets asked for an email address")
+    RESET_ADDRESS = "reset-address", _("Password resets asked from a network address")
+
+
+def throttle_limit(scope: str) -> int:
+    return {
+        ThrottleScope.SIGN_IN_ACCOUNT: settings.SIGN_IN_FAILURES_PER_ACCOUNT,
+        ThrottleScope.SIGN_IN_ADDRESS: settings.SIGN_IN_FAILURES_PER_ADDRESS,
+        ThrottleScope.RESET_ACCOUNT: settings.PASSWORD_RESETS_PER_ACCOUNT,
+        ThrottleScope.RESET_ADDRESS: settings.PASSWORD_RESETS_PER_ADDRESS,
+    }[scope]
+
+
+class LoginThrottleQuerySet(models.QuerySet):
+    """Counting is keyed by ``(scope, key)`` pairs, as made by ``kneeapp.signin``."""
+
+    def _of(self, keys):
+        match = models.Q(pk__in=[])
+        for scope, key in keys:
+            match |= models.Q(scope=scope, key=key)
+        return self.filter(match)
+
+    def locked(self, keys, now: dt.datetime | None = None) -> bool:
+        return self._of(keys).filter(locked_until__gt=now or timezone.now()).exists()
+
+    def hit(self, keys, now: dt.datetime | None = None) -> bool:
+        """Count one attempt against each key; whether any of them is now locked."""
+        now = now or timezone.now()
+        window = dt.timedelta(seconds=settings.THROTTLE_WINDOW)
+        lockout = dt.timedelta(seconds=settings.THROTTLE_LOCKOUT)
+        locked = False
+        with transaction.atomic():
+            # Rows whose window and lockout are both over count for nothing: cheap to drop here.
+            self.filter(stale_after__lt=now).delete()
+            for scope, key in keys:
+                row, _ = self.select_for_update().get_or_create(
+                    scope=scope, key=key, defaults={"window_started_at": now, "stale_after": now}
+                )
+                locked |= row.count(now, window, lockout)
+        return locked
+
+    def clear(self, keys) -> None:
+        self._of(keys).delete()
+
+
+class LoginThrottle(models.Model):
+    """Attempts against one email address or one network address in the current window.
+
+    Too many lock the key for ``THROTTLE_LOCKOUT`` seconds, after which it opens by itself.
+    Kept in the database, the one store every gunicorn worker and machine shares (a local
+    memory cache counts per process; Redis may be down). ``key`` is a keyed hash of the
+    address, so the table names no one.
+    """
+
+    scope = models.CharField(max_length=16, choices=ThrottleScope.choices)
+    key = models.CharField(max_length=64)
+    attempts = models.PositiveIntegerField(default=0)
+    window_started_at = models.DateTimeField()
+    locked_until = models.DateTimeField(null=True, blank=True)
+    stale_after = models.DateTimeField(db_index=True)
+
+    objects = LoginThrottleQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("sign-in throttle")
+        verbose_name_plural = _("sign-in throttles")
+        constraints = [
+            models.UniqueConstraint(fields=["scope", "key"], name="throttle_one_row_per_key"),
+            models.CheckConstraint(
+                condition=models.Q(scope__in=ThrottleScope.values), name="throttle_scope_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.scope} {self.key[:8]}"
+
+    def count(self, now: dt.datetime, window: dt.timedelta, lockout: dt.timedelta) -> bool:
+        """Add one attempt (the row is locked for update); whether that locks the key."""
+        if self.window_started_at <= now - window:
+            self.attempts, self.window_started_at = 0, now
+        self.attempts += 1
+        if self.attempts >= throttle_limit(self.scope):
+            # Locked now; once the lockout is over a fresh window starts from nothing.
+            self.locked_until = now + lockout
+            self.attempts, self.window_started_at = 0, self.locked_until
+        self.stale_after = max(self.window_started_at + window, self.locked_until or now)
+        self.save()
+        return self.locked_until is not None and self.locked_until > now

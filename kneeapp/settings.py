@@ -149,6 +149,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "kneeapp.middleware.SessionTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -191,7 +192,8 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "kneeapp.User"
-AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+# Django's password check, refused while an email or network address is locked out.
+AUTHENTICATION_BACKENDS = ["kneeapp.signin.ThrottledModelBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
@@ -202,6 +204,17 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 3
+# Throttling (kneeapp.signin), counted in the database that every worker shares: that many
+# failed sign-ins, or password reset requests, within THROTTLE_WINDOW seconds lock the email
+# address or the network address for THROTTLE_LOCKOUT seconds. Behind a reverse proxy,
+# TRUSTED_PROXIES says how many hops of X-Forwarded-For to trust for the client's address.
+SIGN_IN_FAILURES_PER_ACCOUNT = envint("SIGN_IN_FAILURES_PER_ACCOUNT", 5)
+SIGN_IN_FAILURES_PER_ADDRESS = envint("SIGN_IN_FAILURES_PER_ADDRESS", 30)
+PASSWORD_RESETS_PER_ACCOUNT = envint("PASSWORD_RESETS_PER_ACCOUNT", 3)
+PASSWORD_RESETS_PER_ADDRESS = envint("PASSWORD_RESETS_PER_ADDRESS", 10)
+THROTTLE_WINDOW = envint("THROTTLE_WINDOW", 15 * 60)
+THROTTLE_LOCKOUT = envint("THROTTLE_LOCKOUT", 15 * 60)
+TRUSTED_PROXIES = envint("TRUSTED_PROXIES", 0)
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English")]
@@ -229,9 +242,26 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "kneeapp <reminders@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # Sessions and cookies: HttpOnly always; Secure and the __Host- prefix off plain HTTP.
+# Sessions are rows tied to their user (kneeapp.sessions), so deleting an account ends them.
+# kneeapp.middleware.SessionTimeoutMiddleware signs out after SESSION_IDLE_TIMEOUT seconds
+# without a request and SESSION_COOKIE_AGE seconds after signing in, whatever happens.
+SESSION_ENGINE = "kneeapp.sessions"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-SESSION_COOKIE_AGE = envint("SESSION_COOKIE_AGE", 60 * 60 * 24 * 14)
+SESSION_COOKIE_AGE = envint("SESSION_COOKIE_AGE", 60 * 60 * 12)
+SESSION_IDLE_TIMEOUT = envint("SESSION_IDLE_TIMEOUT", 30 * 60)
+for _name in (
+    "SESSION_COOKIE_AGE",
+    "SESSION_IDLE_TIMEOUT",
+    "SIGN_IN_FAILURES_PER_ACCOUNT",
+    "SIGN_IN_FAILURES_PER_ADDRESS",
+    "PASSWORD_RESETS_PER_ACCOUNT",
+    "PASSWORD_RESETS_PER_ADDRESS",
+    "THROTTLE_WINDOW",
+    "THROTTLE_LOCKOUT",
+):
+    if globals()[_name] < 1:
+        raise ImproperlyConfigured(f"{_name} must be a positive whole number")
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
 if not DEBUG:

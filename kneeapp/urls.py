@@ -6,20 +6,16 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from kneeapp import accounts, pwa, views
+from kneeapp.signin import AdminSignInForm
 
 admin.site.site_header = "kneeapp"
 admin.site.site_title = "kneeapp admin"
 admin.site.index_title = "Patients, plans and reminders"
+admin.site.login_form = AdminSignInForm  # the admin's sign-in is throttled like ours
 
 account_urls = [
     path("signup/", accounts.signup, name="signup"),
-    path(
-        "login/",
-        auth_views.LoginView.as_view(
-            template_name="kneeapp/login.html", redirect_authenticated_user=True
-        ),
-        name="login",
-    ),
+    path("login/", accounts.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", accounts.profile, name="profile"),
     path("delete/", accounts.delete_account, name="delete_account"),
@@ -35,15 +31,7 @@ account_urls = [
         ),
         name="password_change_done",
     ),
-    path(
-        "password-reset/",
-        auth_views.PasswordResetView.as_view(
-            template_name="kneeapp/password_reset_form.html",
-            email_template_name="kneeapp/password_reset_email.txt",
-            subject_template_name="kneeapp/password_reset_subject.txt",
-        ),
-        name="password_reset",
-    ),
+    path("password-reset/", accounts.PasswordResetView.as_view(), name="password_reset"),
     path(
         "password-reset/sent/",
         auth_views.PasswordResetDoneView.as_view(template_name="kneeapp/password_reset_done.html"),

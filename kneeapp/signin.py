@@ -1,0 +1,131 @@
+"""Sign-in and password-reset throttling, per email address and per network address.
+
+Every password check goes through ``ThrottledModelBackend``: the sign-in page, the admin's,
+and any password-based API authentication added later, so none of them can be used to guess
+without limit. While a key is locked no password is even checked. The forms below only turn
+a refusal into a message that says the same whether or not the account exists.
+"""
+
+import ipaddress
+
+from django import forms
+from django.conf import settings
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth import get_user_model
+from django.contrib.auth.backends import ModelBackend
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.core.exceptions import PermissionDenied
+from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext_lazy as _
+
+from kneeapp.models import LoginThrottle, ThrottleScope
+
+TOO_MANY_ATTEMPTS = _("Too many attempts. Try again in a few minutes.")
+
+
+def client_address(request) -> str:
+    """The client's network address; behind ``TRUSTED_PROXIES`` proxies, the one they saw.
+
+    An IPv6 client counts as its /64: one household or phone gets a whole /64, and counting
+    single addresses would let it try 2**64 times.
+    """
+    address = request.META.get("REMOTE_ADDR", "")
+    if hops := settings.TRUSTED_PROXIES:
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+        forwarded = [part.strip() for part in forwarded if part.strip()]
+        if len(forwarded) >= hops:
+            address = forwarded[-hops]
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if ip.version == 6:
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)
+
+
+def _digest(kind: str, value: str) -> str:
+    return salted_hmac(f"kneeapp.signin.{kind}", value, algorithm="sha256").hexdigest()
+
+
+def account_key(email: str) -> str:
+    return _digest("account", email.strip().lower())
+
+
+def _keys(request, email: str, account_scope: str, address_scope: str) -> list[tuple[str, str]]:
+    keys = [(account_scope, account_key(email))]
+    if request is not None:
+        keys.append((address_scope, _digest("address", client_address(request))))
+    return keys
+
+
+def sign_in_keys(request, email: str) -> list[tuple[str, str]]:
+    """The account's key first: a successful sign-in clears that one only."""
+    return _keys(request, email, ThrottleScope.SIGN_IN_ACCOUNT, ThrottleScope.SIGN_IN_ADDRESS)
+
+
+def reset_keys(request, email: str) -> list[tuple[str, str]]:
+    return _keys(request, email, ThrottleScope.RESET_ACCOUNT, ThrottleScope.RESET_ADDRESS)
+
+
+class ThrottledModelBackend(ModelBackend):
+    """Django's password check, refused while the email or network address is locked."""
+
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        if username is None:
+            username = kwargs.get(get_user_model().USERNAME_FIELD)
+        if username is None or password is None:
+            return None
+        keys = sign_in_keys(request, username)
+        if LoginThrottle.objects.locked(keys):
+            raise PermissionDenied  # stops every backend; the password is not looked at
+        user = super().authenticate(request, username=username, password=password, **kwargs)
+        if user is None:
+            LoginThrottle.objects.hit(keys)
+        else:
+            # The account's counter only: a guesser with an account of their own must not
+            # be able to reset their network address's count by signing in to it.
+            LoginThrottle.objects.clear(keys[:1])
+        return user
+
+
+class TooManyAttemptsMessage:
+    """Say "too many attempts" instead of "wrong email or password" once a key is locked."""
+
+    def clean(self):
+        try:
+            return super().clean()
+        except forms.ValidationError:
+            username = self.cleaned_data.get("username")
+            if username and LoginThrottle.objects.locked(sign_in_keys(self.request, username)):
+                raise forms.ValidationError(TOO_MANY_ATTEMPTS, code="too_many_attempts") from None
+            raise
+
+
+class SignInForm(TooManyAttemptsMessage, AuthenticationForm):
+    pass
+
+
+class AdminSignInForm(TooManyAttemptsMessage, AdminAuthenticationForm):
+    pass
+
+
+class PasswordResetRequestForm(PasswordResetForm):
+    """A password reset request, counted per email address and network address.
+
+    Every request counts, for an existing account or not, so the refusal tells nothing
+    about which addresses have accounts; and no one can flood an inbox with reset emails.
+    """
+
+    def __init__(self, *args, request=None, **kwargs):
+        self.request = request
+        super().__init__(*args, **kwargs)
+
+    def clean(self):
+        cleaned_data = super().clean()
+        if email := cleaned_data.get("email"):
+            keys = reset_keys(self.request, email)
+            if LoginThrottle.objects.locked(keys):
+                raise forms.ValidationError(TOO_MANY_ATTEMPTS, code="too_many_attempts")
+            LoginThrottle.objects.hit(keys)
+        return cleaned_data

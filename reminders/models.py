@@ -272,9 +272,17 @@ class Status(models.TextChoices):
 
 
 class DeliveryQuerySet(models.QuerySet):
-    def claim(self, pk, now: dt.datetime) -> bool:
-        """Take a queued delivery for sending; only one worker ever gets True for a row."""
-        claimed = self.filter(pk=pk, status=Status.QUEUED).update(
+    def claim(self, pk, now: dt.datetime, lease: dt.timedelta | None = None) -> bool:
+        """Take a delivery for sending; one worker at a time gets True for a row.
+
+        With a ``lease``, a row left SENDING longer than that (its worker was killed
+        mid-send) can be claimed again. ``claimed_at == now`` then fences the claim: only
+        its holder may record the outcome (see ``sending``).
+        """
+        claimable = Q(status=Status.QUEUED)
+        if lease is not None:
+            claimable |= Q(status=Status.SENDING, claimed_at__lt=now - lease)
+        claimed = self.filter(claimable, pk=pk).update(
             status=Status.SENDING, claimed_at=now, attempts=F("attempts") + 1
         )
         return claimed == 1
@@ -314,6 +322,9 @@ class Delivery(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     claimed_at = models.DateTimeField(_("claimed"), null=True, blank=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    # When a send task was last handed to the broker (or is due to run, for a retry); the
+    # dispatch pass hands a QUEUED row again once this is old (the broker lost it).
+    enqueued_at = models.DateTimeField(_("queued for sending"), null=True, blank=True)
 
     objects = DeliveryQuerySet.as_manager()
 
@@ -323,6 +334,11 @@ class Delivery(models.Model):
         ordering = ["-slot"]
         indexes = [
             models.Index(fields=["patient", "kind", "-slot"], name="delivery_patient_recent"),
+            models.Index(
+                fields=["status", "enqueued_at"],
+                condition=Q(status__in=["queued", "sending"]),
+                name="delivery_unfinished",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

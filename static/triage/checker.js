@@ -233,7 +233,8 @@ function isCheckerForm(form) {
 if (root) {
   if (navigator.onLine) {
     localStorage.setItem(SIGNED_IN_KEY, root.dataset.signedIn);
-    loadKnowledge().catch(() => {});
+    // The service worker precaches the knowledge base; a browser without one keeps it here.
+    if (!("serviceWorker" in navigator)) loadKnowledge().catch(() => {});
   }
   root.addEventListener("click", (event) => {
     lastSubmitter = event.target.closest("button[type=submit]");

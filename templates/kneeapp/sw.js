@@ -13,7 +13,8 @@ const OFFLINE_URL = "{% url 'offline' %}";
 self.addEventListener("install", (event) => {
   event.waitUntil(
     caches.open(SHELL_CACHE)
-      .then((cache) => cache.addAll(PRECACHE.map((url) => new Request(url, { cache: "reload" }))))
+      // "no-cache": files the page has just loaded are revalidated (a 304), not sent again.
+      .then((cache) => cache.addAll(PRECACHE.map((url) => new Request(url, { cache: "no-cache" }))))
       .then(() => self.skipWaiting()),
   );
 });
@@ -26,9 +27,39 @@ self.addEventListener("activate", (event) => {
           .filter((name) => name.startsWith("kneeapp-") && name !== SHELL_CACHE && name !== PAGE_CACHE)
           .map((name) => caches.delete(name)),
       ))
-      .then(() => self.clients.claim()),
+      .then(() => self.clients.claim())
+      .then(keepOpenPages),
   );
 });
+
+// The page that installed this worker was loaded before the worker could keep a copy of it:
+// keep one of each open page now (unless the precache has it), so that it opens offline too.
+async function keepOpenPages() {
+  const windows = await self.clients.matchAll({ type: "window", includeUncontrolled: true });
+  const urls = new Set(windows.map((client) => client.url.split("#")[0]));
+  await Promise.all([...urls].map(async (url) => {
+    const { origin, pathname } = new URL(url);
+    if (origin !== self.location.origin || pathname.startsWith("/admin/")) return;
+    if (await fromCache(new Request(url))) return;
+    try {
+      await keepPage(new Request(url), await fetch(url, { credentials: "same-origin" }));
+    } catch (error) {
+      // Offline already: the page is kept the next time it is visited online.
+    }
+  }));
+}
+
+async function keepPage(request, response) {
+  if (response.ok && response.type === "basic" && !response.redirected) {
+    const cache = await caches.open(PAGE_CACHE);
+    await cache.put(request, response);
+  }
+}
+
+// Offline, as far as the browser knows: no request is tried, the caches answer at once.
+function offline() {
+  return self.navigator.onLine === false;
+}
 
 self.addEventListener("message", (event) => {
   if (event.data && event.data.type === "clear-private-pages") {
@@ -50,12 +81,10 @@ async function fromCache(request) {
 }
 
 async function networkFirstPage(request) {
+  if (offline()) return (await fromCache(request)) || (await caches.match(OFFLINE_URL));
   try {
     const response = await fetch(request);
-    if (response.ok && response.type === "basic" && !response.redirected) {
-      const copy = response.clone();
-      caches.open(PAGE_CACHE).then((cache) => cache.put(request, copy));
-    }
+    keepPage(request, response.clone());
     return response;
   } catch (error) {
     return (await fromCache(request)) || (await caches.match(OFFLINE_URL));
@@ -74,6 +103,10 @@ async function cacheFirst(request) {
 }
 
 async function networkFirst(request) {
+  if (offline()) {
+    const cached = await fromCache(request);
+    if (cached) return cached;
+  }
   try {
     return await fetch(request);
   } catch (error) {

@@ -333,7 +333,29 @@ if not REDIS_URL:
 else:
     # A message not acknowledged within the hour goes back to the queue: longer than any
     # send takes, short enough that a lost worker's reminder still goes out the same day.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 60 * 60}
+    # Connect and socket timeouts: a publish to an unreachable Redis fails in seconds (and
+    # is logged: the database is the record of what is due) instead of hanging.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": envint("BROKER_VISIBILITY_TIMEOUT", 60 * 60),
+        "socket_connect_timeout": 5,
+        "socket_timeout": 30,
+    }
+    if _restore := envint("BROKER_RESTORE_INTERVAL", 0):
+        # How often a worker looks for messages past the visibility timeout (kombu's
+        # default: about every 100 s).
+        CELERY_BROKER_TRANSPORT_OPTIONS |= {
+            "unacked_restore_interval": _restore,
+            "unacked_restore_throttle": 1,
+        }
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Sending a reminder (reminders.sending): a worker's claim on a delivery lasts this long
+# (well over the transports' 10 s timeouts); a row still SENDING after it (the worker was
+# killed) is claimed again. A queued row not handed to a worker for REQUEUE_AFTER seconds
+# (the broker lost it or was down) is handed over again by the next dispatch pass.
+# Transient failures are retried after RETRY_BACKOFF seconds, doubling each time.
+REMINDERS_SEND_LEASE = envint("REMINDERS_SEND_LEASE", 5 * 60)
+REMINDERS_REQUEUE_AFTER = envint("REMINDERS_REQUEUE_AFTER", 5 * 60)
+REMINDERS_RETRY_BACKOFF = envint("REMINDERS_RETRY_BACKOFF", 30)
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_RESULT_BACKEND = None
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

@@ -1,7 +1,19 @@
-"""Send one delivery: claim the row, hand it to its channel's transport, record the outcome."""
+"""Send one delivery: claim the row, hand it to its channel's transport, record the outcome.
 
+The database, not the broker, is the record of what is due. A row is claimed (QUEUED →
+SENDING, ``claimed_at`` stamped) before anything leaves, and only the holder of that claim
+records the outcome. A worker killed mid-send leaves the row SENDING: once its lease
+(``REMINDERS_SEND_LEASE``) has run out, a redelivered task or the dispatch pass's sweep
+claims it again. A send repeated that way carries the same idempotency key (the email's
+Message-ID, the push message's Topic), so a copy that did get through is collapsed by the
+receiving side.
+"""
+
+import datetime as dt
 import logging
 
+from django.conf import settings
+from django.db.models import Q
 from django.utils import timezone
 
 from reminders import notifications
@@ -10,21 +22,52 @@ from reminders.transports import TRANSPORTS, TransportError
 
 log = logging.getLogger(__name__)
 
+# Every claim counts as an attempt: after this many the delivery is failed for good, whether
+# the transport kept refusing or the worker kept dying.
+MAX_ATTEMPTS = 6
+# A stretch reminder this late is of no use (as the dispatcher's grace): not sent again.
+TOO_LATE = dt.timedelta(hours=1)
+SWEEP_BATCH = 500
+
+
+def lease() -> dt.timedelta:
+    return dt.timedelta(seconds=settings.REMINDERS_SEND_LEASE)
+
+
+def requeue_after() -> dt.timedelta:
+    return dt.timedelta(seconds=settings.REMINDERS_REQUEUE_AFTER)
+
+
+class Busy(Exception):
+    """Another worker holds the delivery's lease; try again when it has run out."""
+
+    def __init__(self, seconds: float):
+        super().__init__(f"being sent elsewhere for {seconds:.0f} s more")
+        self.seconds = seconds
+
 
 def send(delivery_id: int) -> bool:
-    """Send the delivery unless another worker has it or it is done; True if this call sent it.
+    """Send the delivery unless it is done or another worker has it; True if this call sent it.
 
     A transient TransportError puts the row back in the queue and propagates, for the task to
-    retry later; a permanent one marks it failed.
+    retry later; a permanent one marks it failed. ``Busy`` is raised while another worker's
+    lease on the row runs.
     """
-    if not Delivery.objects.claim(delivery_id, timezone.now()):
+    claimed_at = timezone.now()
+    if not Delivery.objects.claim(delivery_id, claimed_at, lease()):
+        held = Delivery.objects.filter(pk=delivery_id, status=Status.SENDING).values_list(
+            "claimed_at", flat=True
+        )
+        if held and held[0] is not None:
+            raise Busy(max(1.0, (held[0] + lease() - claimed_at).total_seconds()))
         return False
-    delivery = (
-        Delivery.objects.select_related("patient", "schedule__plan__patient")
-        .filter(pk=delivery_id)
-        .first()
-    )
+    mine = Delivery.objects.filter(pk=delivery_id, status=Status.SENDING, claimed_at=claimed_at)
+    delivery = mine.select_related("patient", "schedule__plan__patient").first()
     if delivery is None:  # deleted with its patient in the meantime
+        return False
+    if delivery.attempts > MAX_ATTEMPTS:
+        mine.update(status=Status.FAILED, error=f"gave up after {MAX_ATTEMPTS} attempts")
+        log.warning("delivery %s given up after %s attempts", delivery_id, MAX_ATTEMPTS)
         return False
     transport = TRANSPORTS[delivery.channel]()
     try:
@@ -35,21 +78,55 @@ def send(delivery_id: int) -> bool:
         )
     except TransportError as error:
         status = Status.FAILED if error.permanent else Status.QUEUED
-        Delivery.objects.filter(pk=delivery_id, status=Status.SENDING).update(
-            status=status, error=str(error)[:1000]
-        )
+        mine.update(status=status, error=str(error)[:1000])
         if error.permanent:
             log.warning("delivery %s failed for good: %s", delivery_id, error)
             return False
         raise
-    Delivery.objects.filter(pk=delivery_id, status=Status.SENDING).update(
-        status=Status.SENT, sent_at=timezone.now(), error=""
-    )
+    if not mine.update(status=Status.SENT, sent_at=timezone.now(), error=""):
+        # Our lease ran out and another worker took the row over: it records the outcome.
+        log.warning("delivery %s was sent after its lease ran out", delivery_id)
     return True
+
+
+def attempts(delivery_id: int) -> int:
+    return Delivery.objects.filter(pk=delivery_id).values_list("attempts", flat=True).first() or 0
+
+
+def retry_at(delivery_id: int, moment: dt.datetime) -> None:
+    """Note when the retry of a queued delivery is due, so the sweep leaves it until then."""
+    Delivery.objects.filter(pk=delivery_id, status=Status.QUEUED).update(enqueued_at=moment)
 
 
 def give_up(delivery_id: int, error: Exception) -> None:
     """After the last retry: record the failure (the row is queued again, not claimed)."""
     Delivery.objects.filter(pk=delivery_id, status=Status.QUEUED).update(
         status=Status.FAILED, error=f"gave up: {error}"[:1000]
+    )
+
+
+def mark_enqueued(delivery_ids: list[int], now: dt.datetime) -> None:
+    Delivery.objects.filter(pk__in=delivery_ids, status=Status.QUEUED).update(enqueued_at=now)
+
+
+def stranded(now: dt.datetime) -> list[int]:
+    """Deliveries the broker lost: queued and not handed over for a while, or left SENDING
+    past their lease (a killed worker). Late stretch reminders are skipped instead, and rows
+    out of attempts failed."""
+    late = Q(kind=Kind.STRETCH, slot__lt=now - TOO_LATE)
+    unfinished = Delivery.objects.filter(status__in=[Status.QUEUED, Status.SENDING])
+    unfinished.filter(late, status=Status.QUEUED).update(
+        status=Status.SKIPPED, error="found too late (not handed to a worker in time)"
+    )
+    lost = Q(status=Status.SENDING, claimed_at__lt=now - lease())
+    unfinished.filter(lost, attempts__gte=MAX_ATTEMPTS).update(
+        status=Status.FAILED, error=f"gave up: the sender stopped {MAX_ATTEMPTS} times"
+    )
+    waiting = Q(status=Status.QUEUED) & (
+        Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=now - requeue_after())
+    )
+    return list(
+        Delivery.objects.filter(waiting | lost)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:SWEEP_BATCH]
     )

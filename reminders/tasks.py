@@ -1,15 +1,29 @@
-"""Celery tasks of the reminders app: thin wrappers that take ids and re-fetch rows."""
+"""Celery tasks of the reminders app: thin wrappers that take ids and re-fetch rows.
+
+The database, not the broker, is the record of what is due. Sends are handed to the broker
+after commit, and a broker that is down is logged, never raised into a dispatch or a request:
+each dispatch pass hands over again what the broker lost (``sending.stranded``).
+"""
 
 import datetime as dt
+import logging
+from functools import partial
 
 from celery import shared_task
+from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
+from kombu.exceptions import OperationalError
 
 from reminders import sending, symptoms
 from reminders.dispatch import dispatch_due
 from reminders.transports import TransportError
 
-MAX_RETRIES = 5
+log = logging.getLogger(__name__)
+
+MAX_RETRIES = sending.MAX_ATTEMPTS - 1
+# What publishing raises when the broker is unreachable (kombu wraps the client's errors).
+BROKER_ERRORS = (OperationalError, OSError)
 
 
 def parse_now(now) -> dt.datetime:
@@ -23,35 +37,75 @@ def parse_now(now) -> dt.datetime:
 
 
 def backoff(retries: int) -> int:
-    return min(30 * 2**retries, 60 * 30)
+    return min(settings.REMINDERS_RETRY_BACKOFF * 2**retries, 60 * 30)
+
+
+def enqueue(delivery_ids: list[int], now: dt.datetime) -> None:
+    """Hand these deliveries to the broker once the transaction commits."""
+    if delivery_ids:
+        sending.mark_enqueued(delivery_ids, now)
+        transaction.on_commit(partial(publish, list(delivery_ids)))
+
+
+def publish(delivery_ids: list[int]) -> int:
+    """Publish a send task per delivery; stop at the first broker error, and log it."""
+    for published, delivery_id in enumerate(delivery_ids):
+        try:
+            send_delivery.delay(delivery_id)
+        except BROKER_ERRORS as error:
+            log.warning(
+                "broker unreachable (%s): %d deliveries stay queued for the next dispatch pass",
+                error,
+                len(delivery_ids) - published,
+            )
+            return published
+    return len(delivery_ids)
 
 
 # acks_late: running it again after a lost worker is harmless (slots are claimed).
 @shared_task(acks_late=True)
 def dispatch_due_reminders(now=None) -> int:
-    ids = dispatch_due(parse_now(now))
-    for delivery_id in ids:
-        send_delivery.delay_on_commit(delivery_id)
+    now = parse_now(now)
+    ids = dispatch_due(now)
+    enqueue(ids, now)
+    if stranded := sending.stranded(now):
+        log.info("handing %d stranded deliveries to the broker again", len(stranded))
+        enqueue(stranded, now)
     return len(ids)
 
 
 @shared_task(acks_late=True)
 def check_persisting_symptoms(now=None) -> int:
-    ids = symptoms.check(parse_now(now))
-    for delivery_id in ids:
-        send_delivery.delay_on_commit(delivery_id)
+    now = parse_now(now)
+    ids = symptoms.check(now)
+    enqueue(ids, now)
     return len(ids)
 
 
-# acks_late is safe because the row is claimed before sending: a redelivered message finds
-# it sent (or being sent) and does nothing, and one lost before the claim still goes out.
-@shared_task(bind=True, acks_late=True, max_retries=MAX_RETRIES)
+# acks_late + reject_on_worker_lost: a message whose worker died (SIGKILL, out of memory)
+# goes back to the queue instead of being dropped. That is safe because the row is claimed
+# before sending, with a lease: a redelivered message finds it sent and does nothing, finds
+# it still leased and waits for the lease to run out, or finds the lease over and sends.
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=MAX_RETRIES)
 def send_delivery(self, delivery_id: int) -> bool:
     try:
         return sending.send(delivery_id)
-    except TransportError as error:  # only transient errors get here
+    except sending.Busy as busy:
         if self.request.retries >= MAX_RETRIES:
+            return False  # the dispatch pass's sweep takes it from here
+        return retry(self, delivery_id, busy, int(busy.seconds) + 1)
+    except TransportError as error:  # only transient errors get here
+        attempts = sending.attempts(delivery_id)
+        if self.request.retries >= MAX_RETRIES or attempts >= sending.MAX_ATTEMPTS:
             sending.give_up(delivery_id, error)
             return False
-        countdown = error.retry_after or backoff(self.request.retries)
-        raise self.retry(exc=error, countdown=countdown) from error
+        return retry(self, delivery_id, error, error.retry_after or backoff(attempts - 1))
+
+
+def retry(task, delivery_id: int, error: Exception, countdown: int) -> bool:
+    sending.retry_at(delivery_id, timezone.now() + dt.timedelta(seconds=countdown))
+    try:
+        raise task.retry(exc=error, countdown=countdown)
+    except BROKER_ERRORS as broker_error:
+        log.warning("delivery %s: retry not queued (%s); the sweep will", delivery_id, broker_error)
+        return False

@@ -1,13 +1,16 @@
 """One small class per channel; each raises TransportError, permanent or not.
 
-A transient error (network, 429, 5xx) is retried by the send task with backoff; a
-permanent one (bad address, gone subscription) is recorded and never retried.
+A transient error (network, 429, 5xx, an SMTP 4xx) is retried by the send task with backoff;
+a permanent one (bad address, gone subscription) is recorded and never retried. Every attempt
+at one reminder carries the same idempotency key, so that a repeat after a worker died
+mid-send collapses into the first: the email's Message-ID, the push message's Topic.
 """
 
 import hashlib
 import json
 import logging
 import smtplib
+from urllib.parse import urlsplit
 
 import requests
 from django.conf import settings
@@ -45,6 +48,9 @@ class Email:
             body=render_to_string("reminders/email/reminder.txt", context),
             to=[patient.email],
             headers={
+                # The same for every attempt at this reminder, so that a copy sent again
+                # after a worker died mid-send is recognised as the same message.
+                "Message-ID": message_id(notification.tag),
                 "List-Unsubscribe": f"<{context['unsubscribe_url']}>",
                 "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
             },
@@ -55,13 +61,22 @@ class Email:
         try:
             message.send()
         except smtplib.SMTPRecipientsRefused as error:
-            raise TransportError(f"email: address refused: {error}", permanent=True) from error
+            # 550 "no such user" is final; 450/451 (greylisting, a full mailbox) is not.
+            codes = [code for code, _text in error.recipients.values()]
+            permanent = all(code >= 500 for code in codes)
+            raise TransportError(f"email: address refused: {error}", permanent=permanent) from error
         except smtplib.SMTPResponseException as error:
             # 5xx is the server's final word; 4xx means "try again later".
             permanent = error.smtp_code >= 500
             raise TransportError(f"email: {error}", permanent=permanent) from error
         except OSError as error:  # connection refused or dropped, timeouts
             raise TransportError(f"email: {error}") from error
+
+
+def message_id(tag: str) -> str:
+    """A Message-ID made of the reminder's tag (one per reminder, not per attempt)."""
+    domain = urlsplit(settings.SITE_URL).hostname or "localhost"
+    return f"<reminder.{tag}@{domain}>"
 
 
 def retry_after_seconds(value: str | None, default: int = 60) -> int:

@@ -1,0 +1,255 @@
+"""Throughput and latency of kneeapp under gunicorn on PostgreSQL, driven by wrk on loopback.
+
+Endpoints, each as a signed-in patient's phone calls it: ``POST /api/v1/triage/assessments/``
+(session cookie, CSRF header, a fresh UUID per request), the diary history page of a patient
+with five years of daily entries, and the plan page of a patient with an assigned plan; plus
+a bare JSON view through the same middleware (bench/urls.py), the framework's floor. Each
+round runs every endpoint once at each concurrency, one after the other, so that the
+machine's noise falls on all of them alike; the figures are medians over the rounds, and
+the triage/floor ratio is taken within each round.
+
+Worker choice: this machine has 2 cores, shared with wrk and PostgreSQL, so gunicorn runs
+``WORKERS`` sync workers (2 × cores − 1, see ``measure_workers`` for the comparison).
+Afterwards, the peak resident memory (VmHWM) of each worker.
+"""
+
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import uuid
+from pathlib import Path
+
+from bench import server
+
+DATABASE = "kneeapp_bench_http"
+LUA = Path(__file__).with_name("http.lua")
+CONCURRENCY = (16, 64)
+WORKERS = 3
+PATIENT = "patient@bench.example"
+YEARS = 5
+
+FLOOR = "floor: bare JSON view, signed in"
+FLOOR_ANONYMOUS = "floor: bare JSON view, no cookies"
+TRIAGE = "triage API POST"
+
+TARGET_RATIO = 0.6
+TARGET_P99_MS = 50.0
+
+SEED = f"""
+import datetime as dt
+from django.utils import timezone
+from diary.models import DiaryEntry
+from kneeapp.models import User
+from reminders.library import ensure_library
+from reminders.models import PlanItem, ReminderSchedule, StretchPlan
+from bench.server import PASSWORD
+
+physio = User.objects.create_user("physio@bench.example", PASSWORD, is_staff=True)
+patient = User.objects.create_user(
+    "{PATIENT}", PASSWORD, physiotherapist=physio, time_zone="Europe/London"
+)
+today, now = timezone.localdate(), timezone.now()
+DiaryEntry.objects.bulk_create(
+    [
+        DiaryEntry(
+            patient=patient,
+            date=today - dt.timedelta(days=age),
+            pain=(age * 7) % 11,
+            swelling=("none", "mild", "moderate")[age % 3],
+            stiffness=age % 2 == 0,
+            notes="Stairs were hard." if age % 7 == 3 else "",
+            client_updated_at=now,
+        )
+        for age in range({YEARS} * 365 + 1)
+    ],
+    batch_size=1000,
+)
+library = ensure_library()
+plan = StretchPlan.objects.create(
+    patient=patient, physiotherapist=physio, starts_on=today - dt.timedelta(days=30)
+)
+for position, slug in enumerate(
+    ["calf-wall-stretch", "seated-hamstring-stretch", "standing-quad-stretch"]
+):
+    PlanItem.objects.create(plan=plan, exercise=library[slug], position=position)
+for hour in (8, 13, 19):
+    ReminderSchedule.objects.create(plan=plan, time_of_day=dt.time(hour))
+print(DiaryEntry.objects.filter(patient=patient).count())
+"""
+
+
+def ensure_wrk() -> str:
+    path = shutil.which("wrk")
+    if path is None:
+        raise RuntimeError("wrk is not installed: run `make bench`, or apt-get install wrk")
+    return path
+
+
+def wrk(url: str, mode: str, connections: int, seconds: float, headers: dict) -> dict:
+    """One wrk run (one thread: the server needs the cores more than the client)."""
+    command = [ensure_wrk(), "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s"]
+    for name, value in headers.items():
+        command += ["-H", f"{name}: {value}"]
+    command += ["-s", str(LUA), url, "--", mode]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60)
+    lines = [line for line in done.stdout.splitlines() if line.startswith("WRK_RESULT ")]
+    if done.returncode != 0 or not lines:
+        raise RuntimeError(f"wrk failed ({done.returncode}): {done.stdout}{done.stderr}")
+    line = lines[0]
+    result = json.loads(line.removeprefix("WRK_RESULT "))
+    result["rps"] = result["requests"] / (result["duration_us"] / 1e6)
+    result["errors"] = result["non2xx"] + result["socket_errors"]
+    return result
+
+
+def endpoints(session: server.Session) -> list[dict]:
+    """What is measured, with a check that each answers as the signed-in patient."""
+    return [
+        {"name": FLOOR, "path": "/bench/hello/", "mode": "get",
+         "headers": session.headers(), "expect": (200, b'"hello"')},
+        {"name": FLOOR_ANONYMOUS, "path": "/bench/hello/", "mode": "get",
+         "headers": server.PROXY_HEADERS, "expect": (200, b'"hello"')},
+        {"name": TRIAGE, "path": "/api/v1/triage/assessments/", "mode": "triage",
+         "headers": session.headers(write=True), "expect": (201, b'"urgency"')},
+        {"name": f"diary history ({YEARS} years)", "path": "/diary/history/", "mode": "get",
+         "headers": session.headers(), "expect": (200, b"Page 1 of ")},
+        {"name": "plan page", "path": "/plan/", "mode": "get",
+         "headers": session.headers(), "expect": (200, b"Mark the 08:00 stretches done")},
+    ]  # fmt: skip
+
+
+def preflight(session: server.Session, endpoint: dict) -> None:
+    """Fail loudly before measuring the wrong thing (a signed-out page also answers 200)."""
+    data = None
+    if endpoint["mode"] == "triage":
+        data = {"id": str(uuid.uuid4()), "answers": {"heard_pop": True, "age": 45}}
+    status, _, body = session.call("POST" if data else "GET", endpoint["path"], data)
+    want_status, marker = endpoint["expect"]
+    if status != want_status or marker not in body:
+        raise RuntimeError(f"{endpoint['path']} answered {status} without {marker!r}")
+
+
+def measure(app: server.Gunicorn, session, rounds: int, seconds: float) -> dict:
+    """``{(endpoint, concurrency): [result of each round]}``, rounds interleaved."""
+    points = endpoints(session)
+    for endpoint in points:
+        preflight(session, endpoint)
+        wrk(app.base + endpoint["path"], endpoint["mode"], 16, 1, endpoint["headers"])  # warm up
+    results: dict = {}
+    for concurrency in CONCURRENCY:
+        for _ in range(rounds):
+            for endpoint in points:
+                result = wrk(
+                    app.base + endpoint["path"],
+                    endpoint["mode"],
+                    concurrency,
+                    seconds,
+                    endpoint["headers"],
+                )
+                results.setdefault((endpoint["name"], concurrency), []).append(result)
+    return results
+
+
+def median(results: list[dict], key: str) -> float:
+    return statistics.median(result[key] for result in results)
+
+
+def ratio(results: dict, floor: str, concurrency: int) -> float:
+    """Median over the rounds of triage/floor throughput, each round's pair side by side."""
+    pairs = zip(results[(TRIAGE, concurrency)], results[(floor, concurrency)], strict=True)
+    return statistics.median(triage["rps"] / base["rps"] for triage, base in pairs)
+
+
+def row(benchmark: str, median: str, target: str = "", met: bool | None = None) -> dict:
+    return {"benchmark": benchmark, "median": median, "target": target, "met": met}
+
+
+def summarise(results: dict, workers_hwm: list[int], app: server.Gunicorn, load: str):
+    rows = []
+    for concurrency in CONCURRENCY:
+        triage = median(results[(TRIAGE, concurrency)], "rps")
+        signed_in = ratio(results, FLOOR, concurrency)
+        anonymous = ratio(results, FLOOR_ANONYMOUS, concurrency)
+        rows.append(
+            row(
+                f"HTTP triage API / floor throughput, c={concurrency}",
+                f"{signed_in:.2f} ({triage:.0f} / "
+                f"{median(results[(FLOOR, concurrency)], 'rps'):.0f} req/s); "
+                f"{anonymous:.2f} of the no-cookie floor",
+                f"≥ {TARGET_RATIO}",
+                signed_in >= TARGET_RATIO,
+            )
+        )
+    at_16 = results[(TRIAGE, 16)]
+    p99 = median(at_16, "p99_us") / 1000
+    rows.append(
+        row(
+            "HTTP triage API p99, c=16",
+            f"{p99:.1f} ms (p50 {median(at_16, 'p50_us') / 1000:.1f} ms)",
+            f"≤ {TARGET_P99_MS:.0f} ms",
+            p99 <= TARGET_P99_MS,
+        )
+    )
+    errors = sum(run["errors"] for runs in results.values() for run in runs)
+    requests = sum(run["requests"] for runs in results.values() for run in runs)
+    rows.append(
+        row("HTTP errors (non-2xx incl. redirects, socket)", f"{errors} of {requests}", "0",
+            errors == 0)
+    )  # fmt: skip
+    for (name, concurrency), runs in results.items():
+        if name not in (FLOOR, FLOOR_ANONYMOUS, TRIAGE):
+            rows.append(
+                row(
+                    f"HTTP {name}, c={concurrency}",
+                    f"{median(runs, 'rps'):.0f} req/s, p99 {median(runs, 'p99_us') / 1000:.0f} ms",
+                )
+            )
+    rows.append(row("gunicorn worker peak RSS (VmHWM)", f"{max(workers_hwm) / 1024:.0f} MiB"))
+
+    lines = [
+        f"### HTTP: {app.description}, PostgreSQL, wrk -t1 on loopback",
+        "",
+        "| endpoint | c | req/s | p50 ms | p99 ms | errors (non-2xx + socket) |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for (name, concurrency), runs in results.items():
+        errors = sum(run["errors"] for run in runs)
+        examples = sorted({run["example"] for run in runs if run["example"]})
+        lines.append(
+            f"| {name} | {concurrency} | {median(runs, 'rps'):.0f} | "
+            f"{median(runs, 'p50_us') / 1000:.1f} | {median(runs, 'p99_us') / 1000:.1f} | "
+            f"{errors}{' (' + ', '.join(examples) + ')' if examples else ''} |"
+        )
+    hwm = ", ".join(f"{kb / 1024:.0f}" for kb in workers_hwm)
+    lines += [
+        "",
+        "Medians over the rounds; the ratio is taken within each round. The signed-in floor "
+        "carries the same session cookie as the triage calls (so it includes loading the "
+        "session and the user); the no-cookie floor is Django and the middleware alone.",
+        f"Worker peak RSS (VmHWM), MiB: {hwm}. Load average (1 min) before/after: {load}.",
+    ]
+    return rows, "\n".join(lines)
+
+
+def load_average() -> str:
+    return Path("/proc/loadavg").read_text().split()[0]
+
+
+def run(quick: bool = False):
+    rounds, seconds = (2, 3) if quick else (5, 10)
+    ensure_wrk()
+    database_url = server.recreate_database(DATABASE)
+    env = server.production_env(database_url)
+    server.prepare(env)
+    server.run_python(env, SEED)
+    workers = int(os.environ.get("BENCH_HTTP_WORKERS", WORKERS))
+    threads = int(os.environ.get("BENCH_HTTP_THREADS", 1))
+    with server.gunicorn(env, workers, threads) as app:
+        session = server.Session(app.port, PATIENT)
+        before = load_average()
+        results = measure(app, session, rounds, seconds)
+        hwm = [server.status_kb(pid, "VmHWM") for pid in app.worker_pids()]
+        load = f"{before}/{load_average()}"
+    return summarise(results, hwm, app, load)

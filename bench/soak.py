@@ -1,0 +1,399 @@
+"""Soak: mixed traffic for ten minutes (one with --quick) while Celery sends reminders.
+
+The production setup on loopback: gunicorn on PostgreSQL (as in bench/http.py), a real
+Celery worker and beat on Redis (database 14), and a loopback SMTP server that counts every
+email. A load generator in a separate process signs in a few patients and, with a short
+pause between calls, writes diary entries through the API (each with its own UUID, as the
+phone's outbox does), posts triage assessments, and opens pages. Meanwhile every seeded
+patient has one stretch reminder due during the run, which beat dispatches and the worker
+sends.
+
+Reported: errors (any answer that is not 2xx, a signed-out page, or a failed connection),
+diary entries acknowledged vs stored, reminders due vs emails received and duplicates, the
+resident memory of the gunicorn workers and the Celery worker sampled at intervals (first
+full interval vs last), and throughput.
+"""
+
+import contextlib
+import datetime as dt
+import json
+import logging
+import random
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections import Counter
+from pathlib import Path
+
+from bench import server
+
+DATABASE = "kneeapp_bench_http"
+REDIS_URL = "redis://127.0.0.1:6379/14"
+WORKERS = 3
+TRAFFIC_USERS = 8
+# A phone is not a benchmark client: it pauses between calls (seconds, uniform).
+THINK = (0.05, 0.25)
+TARGET_GROWTH = 0.05
+
+SEED = """
+import datetime as dt
+from django.contrib.auth.hashers import make_password
+from kneeapp.models import User
+from reminders.library import ensure_library
+from reminders.models import PlanItem, ReminderSchedule, StretchPlan
+from bench.server import PASSWORD
+
+config = {config}
+zones = ["Europe/London", "America/New_York", "Asia/Tokyo", "UTC"]
+library = ensure_library()
+password = make_password(PASSWORD)  # hashed once: a hash per patient takes minutes
+physio = User.objects.create(email="physio@soak.example", password=password, is_staff=True)
+for number, slot in enumerate(config["slots"]):
+    patient = User.objects.create(
+        email=f"patient{{number}}@soak.example",
+        password=password,
+        physiotherapist=physio,
+        time_zone=zones[number % len(zones)],
+    )
+    local = dt.datetime.fromtimestamp(slot, dt.UTC).astimezone(patient.zone)
+    plan = StretchPlan.objects.create(
+        patient=patient, physiotherapist=physio, starts_on=local.date() - dt.timedelta(days=1)
+    )
+    PlanItem.objects.create(plan=plan, exercise=library["calf-wall-stretch"])
+    ReminderSchedule.objects.create(plan=plan, time_of_day=local.time())
+"""
+
+
+# --- the load generator (a separate process: python -m bench.soak generate CONFIG OUT) ---
+
+
+def diary_body() -> dict:
+    return {
+        "date": dt.datetime.now(dt.UTC).date().isoformat(),
+        "pain": random.randint(0, 10),
+        "swelling": random.choice(["none", "mild", "moderate"]),
+        "stiffness": random.random() < 0.5,
+        "notes": random.choice(["", "Stairs were hard.", "Better after stretching."]),
+        "client_updated_at": dt.datetime.now(dt.UTC).isoformat(),
+    }
+
+
+# (kind, weight): what a patient's phone does, roughly as often as it does it.
+ACTIONS = [
+    ("diary PUT", 30),
+    ("triage POST", 20),
+    ("diary history page", 15),
+    ("plan page", 15),
+    ("plan API", 10),
+    ("diary today page", 10),
+]
+# Path, and what only the signed-in patient's answer holds (the plan page answers anyone).
+PAGES = {
+    "diary history page": ("/diary/history/", b"Your diary"),
+    "plan page": ("/plan/", b"Calf stretch against a wall"),
+    "plan API": ("/api/v1/plan/", b"Calf stretch against a wall"),
+    "diary today page": ("/diary/", b'name="pain"'),
+}
+
+
+class Patient(threading.Thread):
+    def __init__(self, port: int, email: str, seed: int):
+        super().__init__(daemon=True)
+        self.session = server.Session(port, email)  # signed in before the clock starts
+        self.until, self.random = 0.0, random.Random(seed)
+        self.counts: Counter = Counter()
+        self.latencies: list[float] = []
+        self.errors: list[str] = []
+        self.diary_acknowledged: list[str] = []
+
+    def call(self, kind: str) -> None:
+        start = time.perf_counter()
+        try:
+            if kind == "diary PUT":
+                entry_id = str(uuid.uuid4())
+                status, _, body = self.session.call(
+                    "PUT", f"/api/v1/diary/entries/{entry_id}/", diary_body()
+                )
+                ok = status == 201
+                if ok:
+                    self.diary_acknowledged.append(entry_id)
+            elif kind == "triage POST":
+                answers = {"heard_pop": self.random.random() < 0.5, "age": 45}
+                data = {"id": str(uuid.uuid4()), "answers": answers}
+                status, _, body = self.session.call("POST", "/api/v1/triage/assessments/", data)
+                ok = status == 201
+            else:
+                path, marker = PAGES[kind]
+                status, _, body = self.session.call("GET", path)
+                ok = status == 200 and marker in body  # a signed-out page is an error too
+        except OSError as error:
+            status, ok = type(error).__name__, False
+        self.latencies.append(time.perf_counter() - start)
+        self.counts[kind] += 1
+        if not ok:
+            self.errors.append(f"{kind}: {status}")
+
+    def run(self) -> None:
+        kinds, weights = zip(*ACTIONS, strict=True)
+        while time.monotonic() < self.until:
+            self.call(self.random.choices(kinds, weights)[0])
+            time.sleep(self.random.uniform(*THINK))
+
+
+def generate(config: dict) -> dict:
+    patients = [Patient(config["port"], email, seed) for seed, email in enumerate(config["emails"])]
+    started = time.monotonic()
+    for patient in patients:
+        patient.until = started + config["seconds"]
+        patient.start()
+    for patient in patients:
+        patient.join()
+    elapsed = time.monotonic() - started
+    latencies = sorted(x for patient in patients for x in patient.latencies)
+    counts = sum((patient.counts for patient in patients), Counter())
+    return {
+        "seconds": elapsed,
+        "counts": dict(counts),
+        "requests": sum(counts.values()),
+        "p50_ms": 1000 * latencies[len(latencies) // 2],
+        "p99_ms": 1000 * latencies[int(len(latencies) * 0.99)],
+        "errors": [error for patient in patients for error in patient.errors],
+        "diary_acknowledged": [x for patient in patients for x in patient.diary_acknowledged],
+    }
+
+
+# --- the benchmark ---
+
+
+def celery(env: dict, *args: str, log: Path) -> subprocess.Popen:
+    with log.open("w") as out:
+        return subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "kneeapp", *args, "--loglevel", "WARNING"],
+            cwd=server.ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+
+
+def flush_redis() -> None:
+    import redis
+
+    redis.Redis.from_url(REDIS_URL).flushdb()
+
+
+class Sampler(threading.Thread):
+    """Resident memory (VmRSS, kB) of each process group, every ``interval`` seconds."""
+
+    def __init__(self, groups: dict, interval: float):
+        super().__init__(daemon=True)
+        self.groups, self.interval = groups, interval
+        self.samples: list[tuple[float, dict]] = []
+        self.stopping = threading.Event()
+        self.started = time.monotonic()
+
+    def sample(self) -> None:
+        sizes = {}
+        for name, pids in self.groups.items():
+            total = 0
+            for pid in pids():
+                with contextlib.suppress(OSError, LookupError):  # a process just gone
+                    total += server.status_kb(pid, "VmRSS")
+            sizes[name] = total
+        self.samples.append((time.monotonic() - self.started, sizes))
+
+    def run(self) -> None:
+        self.sample()
+        while not self.stopping.wait(self.interval):
+            self.sample()
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.join()
+        self.sample()
+
+
+def wait_for_reminders(database_url: str, last_slot: dt.datetime, timeout: float) -> bool:
+    """Until every slot up to ``last_slot`` is dispatched and no delivery is left to send."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        [(undispatched, unsent)] = server.query(
+            database_url,
+            "select (select count(*) from reminders_reminderschedule where next_run_at <= %s),"
+            " (select count(*) from reminders_delivery where status in ('queued', 'sending'))",
+            (last_slot,),
+        )
+        if undispatched == 0 and unsent == 0:
+            return True
+        time.sleep(2)
+    return False
+
+
+def reminder_slots(start: float, seconds: float, count: int) -> list[float]:
+    """Slots spread over the run, each at least a beat interval (60 s) before its end."""
+    first, last = start + 5, start + max(30, seconds - 65)
+    return [first + (last - first) * i / max(1, count - 1) for i in range(count)]
+
+
+def run(quick: bool = False):
+    from tests.reminders.peers import LoopbackSMTP
+
+    logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd: a line per command
+
+    seconds, interval, patients = (60, 15, 24) if quick else (600, 60, 120)
+    flush_redis()
+    database_url = server.recreate_database(DATABASE)
+    logs = Path(tempfile.mkdtemp(prefix="soak-"))
+    (server.VAR_DIR / "celerybeat-schedule").unlink(missing_ok=True)
+    with LoopbackSMTP() as smtp:
+        env = server.production_env(
+            database_url, REDIS_URL=REDIS_URL, EMAIL_URL=f"smtp://127.0.0.1:{smtp.port}"
+        )
+        server.prepare(env)
+        worker = celery(env, "worker", "--concurrency", "2", log=logs / "worker.log")
+        beat = celery(env, "beat", log=logs / "beat.log")
+        app = server.Gunicorn(env, WORKERS, log_path=logs / "gunicorn.log")
+        try:
+            app.start()
+            start = time.time() + 10  # after seeding and signing in
+            slots = reminder_slots(start, seconds, patients)
+            server.run_python(env, SEED.format(config=json.dumps({"slots": slots})))
+            config = {
+                "port": app.port,
+                "seconds": seconds,
+                "emails": [f"patient{n}@soak.example" for n in range(TRAFFIC_USERS)],
+            }
+            sampler = Sampler(
+                {
+                    "gunicorn workers": app.worker_pids,
+                    "Celery worker": lambda: [worker.pid, *server.children(worker.pid)],
+                    "Celery beat": lambda: [beat.pid],
+                },
+                interval,
+            )
+            time.sleep(max(0.0, start - time.time()))
+            sampler.start()
+            generator = subprocess.run(
+                [sys.executable, "-m", "bench.soak", "generate"],
+                input=json.dumps(config),
+                cwd=server.ROOT,
+                capture_output=True,
+                text=True,
+                timeout=seconds + 120,
+            )
+            sampler.stop()
+            if generator.returncode != 0:
+                raise RuntimeError(f"the load generator failed:\n{generator.stderr[-3000:]}")
+            traffic = json.loads(generator.stdout)
+            last_slot = dt.datetime.fromtimestamp(slots[-1], dt.UTC)
+            drained = wait_for_reminders(database_url, last_slot, timeout=120)
+            time.sleep(2)  # an email in flight after its row was marked sent
+        finally:
+            app.stop()
+            server.stop(beat)
+            server.stop(worker)
+        emails = Counter(rcpt for envelope in smtp.messages for rcpt in envelope.rcpt_tos)
+    flush_redis()
+    ids = traffic["diary_acknowledged"]
+    [(stored,)] = server.query(
+        database_url, "select count(*) from diary_diaryentry where id = any(%s::uuid[])", (ids,)
+    )
+    deliveries = dict(
+        server.query(
+            database_url,
+            "select status, count(*) from reminders_delivery where kind = 'stretch'"
+            " group by status",
+        )
+    )
+    [(duplicate_rows,)] = server.query(
+        database_url,
+        "select count(*) from (select 1 from reminders_delivery where schedule_id is not null"
+        " group by schedule_id, slot, channel having count(*) > 1) as twice",
+    )
+    return summarise(
+        traffic, sampler.samples, stored, patients, emails, deliveries, duplicate_rows, drained,
+        logs,
+    )  # fmt: skip
+
+
+def growth(samples: list, name: str) -> tuple[int, int]:
+    """(kB at the end of the first interval, kB at the end): the first covers the warm-up."""
+    first = samples[1][1][name] if len(samples) > 2 else samples[0][1][name]
+    return first, samples[-1][1][name]
+
+
+def summarise(traffic, samples, stored, due, emails, deliveries, duplicate_rows, drained, logs):
+    def row(benchmark, median, target="", met=None):
+        return {"benchmark": benchmark, "median": median, "target": target, "met": met}
+
+    errors = traffic["errors"]
+    sent = len(traffic["diary_acknowledged"])
+    received = sum(emails.values())
+    duplicates = sum(count - 1 for count in emails.values() if count > 1) + duplicate_rows
+    rows = [
+        row(
+            "soak: errors (non-2xx, signed-out page, connection)",
+            f"{len(errors)} of {traffic['requests']}",
+            "0",
+            not errors,
+        ),
+        row(
+            "soak: diary entries acknowledged vs stored",
+            f"{sent} / {stored}",
+            "all stored",
+            stored == sent,
+        ),
+        row(
+            "soak: reminders due / emails received / duplicates",
+            f"{due} / {received} / {duplicates}",
+            "all sent, 0 duplicates",
+            received == due and duplicates == 0 and drained,
+        ),
+        row(
+            "soak: throughput (mixed, 8 patients with pauses)",
+            f"{traffic['requests'] / traffic['seconds']:.0f} req/s, "
+            f"p50 {traffic['p50_ms']:.0f} ms, p99 {traffic['p99_ms']:.0f} ms",
+        ),
+    ]
+    for name in ("gunicorn workers", "Celery worker"):
+        first, last = growth(samples, name)
+        change = (last - first) / first if first else 0.0
+        rows.append(
+            row(
+                f"soak: RSS of {name}, first interval → end",
+                f"{first / 1024:.0f} → {last / 1024:.0f} MiB ({change:+.1%})",
+                f"≤ {TARGET_GROWTH:+.0%}",
+                change <= TARGET_GROWTH,
+            )
+        )
+    names = list(samples[0][1])
+    lines = [
+        f"### Soak: {traffic['seconds']:.0f} s, gunicorn ({WORKERS} sync workers), Celery "
+        "worker (prefork, 2) and beat on Redis, loopback SMTP",
+        "",
+        "| requests by kind | count |",
+        "| --- | --- |",
+        *(f"| {kind} | {count} |" for kind, count in sorted(traffic["counts"].items())),
+        "",
+        f"Deliveries by status: {deliveries}. Every due slot dispatched and sent before the "
+        f"end: {'yes' if drained else 'no'}. Emails per patient: "
+        f"{dict(sorted(Counter(emails.values()).items()))} (count: patients).",
+        "",
+        "| seconds | " + " | ".join(f"{name} RSS MiB" for name in names) + " |",
+        "| --- |" + " --- |" * len(names),
+        *(
+            f"| {at:.0f} | " + " | ".join(f"{sizes[name] / 1024:.0f}" for name in names) + " |"
+            for at, sizes in samples
+        ),
+    ]
+    if errors:
+        lines += ["", "Errors (first 10): " + "; ".join(errors[:10])]
+    lines += ["", f"Logs of the run: {logs}"]
+    return rows, "\n".join(lines)
+
+
+if __name__ == "__main__" and sys.argv[1:] == ["generate"]:
+    print(json.dumps(generate(json.loads(sys.stdin.read()))))

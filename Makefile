@@ -62,7 +62,13 @@ format: $(STAMP)
 	$(PY) -m ruff check --fix .
 	$(PY) -m ruff format .
 
+# The HTTP benchmarks drive the server with Debian's wrk; installed only when missing.
 bench: $(STAMP)
+	@if ! command -v wrk >/dev/null 2>&1; then \
+	  echo "Installing wrk for the HTTP benchmarks"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq wrk >/dev/null; \
+	fi
 	$(PY) bench/run.py $(BENCH_ARGS)
 
 clean:

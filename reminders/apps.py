@@ -34,7 +34,6 @@ class RemindersConfig(AppConfig):
         # precached at install would be the signed-out one).
         return [
             static("reminders/plan.js"),
-            static("reminders/plan.css"),
             *(static(f"reminders/exercises/{name}.svg") for name in ILLUSTRATIONS),
         ]
 

@@ -1,12 +1,19 @@
-"""Response headers Django has no setting for, and the end of idle or old sessions."""
+"""Response headers Django has no setting for, the end of idle or old sessions, and a
+database that refuses writes."""
 
 import datetime as dt
+import logging
 import time
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
+from django.db.utils import InternalError, OperationalError
+from django.http import HttpResponse, JsonResponse
+from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
+
+log = logging.getLogger(__name__)
 
 SIGNED_IN_AT = "kneeapp_signed_in_at"
 LAST_SEEN_AT = "kneeapp_last_seen_at"
@@ -71,3 +78,41 @@ class SessionTimeoutMiddleware:
         # the last-seen time would push the expiry SESSION_COOKIE_AGE further away.
         end = dt.datetime.fromtimestamp(now + settings.SESSION_COOKIE_AGE, tz=dt.UTC)
         session.set_expiry(end)
+
+
+class DatabaseRefusalMiddleware:
+    """A database that refuses a write (read-only, failing over, out of space) is a 503.
+
+    One place for every page and API view: pages get a short page in plain words, the API
+    ``{"detail": ...}``, both with Retry-After. Each view's writes are atomic, so nothing is
+    half-saved, and the offline outbox keeps what it could not send and sends it again.
+    """
+
+    RETRY_AFTER = 60
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, OperationalError | InternalError):
+            return None
+        log.error("database refused %s %s: %s", request.method, request.path, exception)
+        message = _(
+            "We could not save this just now, so nothing was changed. "
+            "Please try again in a few minutes."
+        )
+        if request.path.startswith("/api/"):
+            response = JsonResponse({"detail": str(message)}, status=503)
+        else:
+            # Rendered without the request: its context (the user, the session) needs the
+            # database that just failed.
+            html = render_to_string(
+                "kneeapp/unavailable.html",
+                {"message": message, "emergency_phone_number": settings.EMERGENCY_PHONE_NUMBER},
+            )
+            response = HttpResponse(html, status=503)
+        response["Retry-After"] = str(self.RETRY_AFTER)
+        return response

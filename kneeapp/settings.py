@@ -158,6 +158,8 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "kneeapp.middleware.PermissionsPolicyMiddleware",
+    # Last, so it sees a view's exception first: a database refusing a write is a 503.
+    "kneeapp.middleware.DatabaseRefusalMiddleware",
 ]
 
 ROOT_URLCONF = "kneeapp.urls"

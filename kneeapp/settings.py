@@ -354,7 +354,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # (well over the transports' 10 s timeouts); a row still SENDING after it (the worker was
 # killed) is claimed again. A queued row not handed to a worker for REQUEUE_AFTER seconds
 # (the broker lost it or was down) is handed over again by the next dispatch pass.
-# Transient failures are retried after RETRY_BACKOFF seconds, doubling each time.
+# Transient failures are retried after RETRY_BACKOFF_MS milliseconds, doubling each time.
 REMINDERS_SEND_LEASE = envint("REMINDERS_SEND_LEASE", 5 * 60)
 REMINDERS_REQUEUE_AFTER = envint("REMINDERS_REQUEUE_AFTER", 5 * 60)
 REMINDERS_RETRY_BACKOFF = envint("REMINDERS_RETRY_BACKOFF", 30)

@@ -36,7 +36,7 @@ def parse_now(now) -> dt.datetime:
     return moment
 
 
-def backoff(retries: int) -> int:
+def backoff(retries: int) -> float:
     return min(settings.REMINDERS_RETRY_BACKOFF * 2**retries, 60 * 30)
 
 

@@ -19,7 +19,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from diary.models import DiaryEntry, Outcome
-from diary.serializers import DiaryEntrySerializer, WriteResponseSerializer
+from diary.serializers import (
+    DiaryEntryPageSerializer,
+    DiaryEntrySerializer,
+    WriteResponseSerializer,
+)
 
 
 class RangeSerializer(serializers.Serializer):
@@ -33,16 +37,19 @@ class RangeSerializer(serializers.Serializer):
 
 
 @extend_schema(
+    operation_id="v1_diary_entries_list",
     summary="My diary entries, newest first",
     parameters=[
         OpenApiParameter("since", OpenApiTypes.DATE, description="first date (inclusive)"),
         OpenApiParameter("until", OpenApiTypes.DATE, description="last date (inclusive)"),
+        OpenApiParameter("page", OpenApiTypes.INT, description="page number, from 1"),
     ],
-    responses={200: DiaryEntrySerializer(many=True)},
+    responses={200: DiaryEntryPageSerializer},
 )
 @api_view(["GET"])
 def entry_list(request: Request) -> Response:
-    query = RangeSerializer(data=request.query_params)
+    # A plain dict, not the QueryDict: DRF would read an empty ``?since=`` as no bound at all.
+    query = RangeSerializer(data=request.query_params.dict())
     query.is_valid(raise_exception=True)
     entries = DiaryEntry.objects.of(request.user).between(**query.validated_data)
     paginator = PageNumberPagination()

@@ -103,3 +103,12 @@ class WriteResponseSerializer(DiaryEntrySerializer):
 
     class Meta(DiaryEntrySerializer.Meta):
         fields = [*DiaryEntrySerializer.Meta.fields, "kept"]
+
+
+class DiaryEntryPageSerializer(serializers.Serializer):
+    """One page of the entry list, as DRF's page-number pagination answers."""
+
+    count = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = DiaryEntrySerializer(many=True)

@@ -5,10 +5,19 @@ from rest_framework import serializers
 from triage.knowledge import AnswersError, load_knowledge, validate_answers
 
 
+class TextUUIDField(serializers.UUIDField):
+    """A UUID written as text: DRF's own field also takes a number (even ``false``) as one."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid", value=data)
+        return super().to_internal_value(data)
+
+
 class AssessmentRequestSerializer(serializers.Serializer):
     """What a client sends: the answers, and optionally its own UUID for idempotent saves."""
 
-    id = serializers.UUIDField(
+    id = TextUUIDField(
         required=False,
         help_text="A UUID made by the client. Sending the same id again returns the "
         "assessment saved the first time (200) and changes nothing; an id used by someone "

@@ -9,6 +9,7 @@ CSRF origin check all stay on, and nothing is weakened for the benchmark.
 Every process here is started by us, stopped by its own id, and bounded in time.
 """
 
+import gzip
 import http.client
 import json
 import os
@@ -29,6 +30,8 @@ POSTGRES = "postgres://postgres@127.0.0.1:5432"
 VAR_DIR = ROOT / "var" / "bench"
 PASSWORD = "bench-password-for-loopback-only-42"
 PROXY_HEADERS = {"X-Forwarded-Proto": "https"}
+# What every browser sends: gzip-capable (the app compresses pages and API answers).
+BROWSER_HEADERS = PROXY_HEADERS | {"Accept-Encoding": "gzip, deflate, br"}
 
 
 def free_port() -> int:
@@ -119,6 +122,32 @@ def children(pid: int) -> list[int]:
         if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
             found.append(int(entry.name))
     return sorted(found)
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User and system CPU time the processes have used so far (those still running)."""
+    ticks = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def postgres_backends(database: str) -> list[int]:
+    """The PostgreSQL server processes serving ``database`` (their title names it)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                title = (entry / "cmdline").read_bytes()
+            except OSError:
+                continue
+            if title.startswith(b"postgres: ") and f" {database} ".encode() in title:
+                found.append(int(entry.name))
+    return found
 
 
 def status_kb(pid: int, field: str) -> int:
@@ -229,7 +258,10 @@ def request(
         for name, value in response.getheaders():
             name = name.lower()
             head[name] = f"{head[name]}\n{value}" if name in head else value
-        return response.status, head, response.read()
+        body = response.read()
+        if head.get("content-encoding") == "gzip":
+            body = gzip.decompress(body)
+        return response.status, head, body
     finally:
         connection.close()
 
@@ -282,7 +314,7 @@ class Session:
 
     def headers(self, write: bool = False) -> dict:
         """What the app's own pages send: cookies always; for writes, CSRF token and origin."""
-        head = PROXY_HEADERS | {"Cookie": self.cookie_header}
+        head = BROWSER_HEADERS | {"Cookie": self.cookie_header}
         if write:
             head |= {
                 "X-CSRFToken": self.csrf_token,

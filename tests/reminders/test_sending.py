@@ -1,9 +1,11 @@
 """Sending a delivery: claimed once, email content and headers, retries and failures."""
 
+import datetime as dt
 import smtplib
 
 import pytest
 from django.core import mail
+from django.utils import timezone
 
 from reminders import dispatch, sending, tasks
 from reminders.models import Delivery, Status
@@ -124,3 +126,129 @@ def test_the_dispatch_task_queues_one_send_per_delivery_after_commit(
 def test_now_must_carry_a_time_zone():
     with pytest.raises(ValueError, match="time zone"):
         tasks.parse_now("2026-06-01T07:00:00")
+
+
+def test_every_attempt_at_a_reminder_carries_the_same_message_id(queued):
+    assert sending.send(queued.pk) is True
+    Delivery.objects.filter(pk=queued.pk).update(status=Status.QUEUED)
+    assert sending.send(queued.pk) is True
+    first, second = (message.extra_headers["Message-ID"] for message in mail.outbox)
+    assert first == second == f"<reminder.stretch-{queued.schedule_id}-2026-06-01@127.0.0.1>"
+
+
+def test_a_row_left_sending_is_reclaimed_once_its_lease_has_run_out(queued, settings):
+    settings.REMINDERS_SEND_LEASE = 60
+    now = timezone.now()
+    Delivery.objects.filter(pk=queued.pk).update(
+        status=Status.SENDING, claimed_at=now - dt.timedelta(seconds=30), attempts=1
+    )
+    with pytest.raises(sending.Busy) as busy:
+        sending.send(queued.pk)  # the first worker may still be sending
+    assert 25 <= busy.value.seconds <= 30
+    assert mail.outbox == []
+    Delivery.objects.filter(pk=queued.pk).update(claimed_at=now - dt.timedelta(seconds=61))
+    assert sending.send(queued.pk) is True  # it was killed: sent by this claim
+    queued.refresh_from_db()
+    assert (queued.status, queued.attempts, len(mail.outbox)) == (Status.SENT, 2, 1)
+
+
+def test_a_sender_whose_lease_was_taken_over_does_not_record_the_outcome(queued, monkeypatch):
+    def slow_send(self, *args, **kwargs):
+        # While this worker sends, its lease runs out and another worker claims the row.
+        Delivery.objects.filter(pk=queued.pk).update(claimed_at=timezone.now(), attempts=2)
+
+    monkeypatch.setattr(Email, "send", slow_send)
+    assert sending.send(queued.pk) is True
+    queued.refresh_from_db()
+    assert (queued.status, queued.sent_at) == (Status.SENDING, None)  # the new holder's
+
+
+def test_a_busy_send_task_retries_when_the_lease_ends(queued, monkeypatch):
+    Delivery.objects.filter(pk=queued.pk).update(
+        status=Status.SENDING, claimed_at=timezone.now(), attempts=1
+    )
+    retries = []
+    monkeypatch.setattr(
+        tasks.send_delivery, "retry", lambda **kw: retries.append(kw) or RuntimeError("retry")
+    )
+    with pytest.raises(RuntimeError, match="retry"):
+        tasks.send_delivery(queued.pk)
+    assert 0 < retries[0]["countdown"] <= 5 * 60 + 1
+
+
+def test_a_worker_that_keeps_dying_is_given_up_on(queued):
+    Delivery.objects.filter(pk=queued.pk).update(
+        status=Status.SENDING,
+        claimed_at=timezone.now() - dt.timedelta(hours=1),
+        attempts=sending.MAX_ATTEMPTS,
+    )
+    assert sending.send(queued.pk) is False
+    queued.refresh_from_db()
+    assert queued.status == Status.FAILED and "gave up" in queued.error
+    assert mail.outbox == []
+
+
+def test_the_sweep_finds_what_the_broker_lost_and_leaves_the_rest(plan, settings):
+    settings.REMINDERS_SEND_LEASE = settings.REMINDERS_REQUEUE_AFTER = 300
+    set_next_runs(plan, at("2026-06-01 06:00"))
+    now = at("2026-06-01 07:10")
+    morning, evening = plan.schedules.order_by("time_of_day")
+    rows = {
+        name: Delivery.objects.create(
+            patient=plan.patient, kind="stretch", schedule=morning, channel="email", **fields
+        )
+        for name, fields in {
+            "never handed over": {"slot": at("2026-06-01 07:00")},
+            "handed over long ago": {
+                "slot": at("2026-06-01 07:01"),
+                "enqueued_at": at("2026-06-01 07:00"),
+            },
+            "handed over just now": {
+                "slot": at("2026-06-01 07:02"),
+                "enqueued_at": at("2026-06-01 07:08"),
+            },
+            "retry not due yet": {
+                "slot": at("2026-06-01 07:03"),
+                "enqueued_at": at("2026-06-01 07:30"),
+            },
+            "too late for a stretch": {"slot": at("2026-06-01 05:00")},
+            "being sent": {
+                "slot": at("2026-06-01 07:04"),
+                "status": Status.SENDING,
+                "claimed_at": at("2026-06-01 07:09"),
+            },
+            "its sender was killed": {
+                "slot": at("2026-06-01 07:05"),
+                "status": Status.SENDING,
+                "claimed_at": at("2026-06-01 07:00"),
+                "attempts": 1,
+            },
+            "sent": {"slot": at("2026-06-01 07:06"), "status": Status.SENT},
+        }.items()
+    }
+    stranded = sending.stranded(now)
+    names = {name for name, row in rows.items() if row.pk in stranded}
+    assert names == {"never handed over", "handed over long ago", "its sender was killed"}
+    late = Delivery.objects.get(pk=rows["too late for a stretch"].pk)
+    assert late.status == Status.SKIPPED and "too late" in late.error
+    assert evening.deliveries.count() == 0
+
+
+def test_a_dispatch_pass_hands_a_stranded_delivery_over_again(
+    queued, django_capture_on_commit_callbacks, settings
+):
+    """Handed to a broker that lost it at 07:00: the pass a minute later sends it."""
+    settings.REMINDERS_REQUEUE_AFTER = 60
+    Delivery.objects.filter(pk=queued.pk).update(enqueued_at=at("2026-06-01 07:00"))
+    tasks.send_delivery.app.conf.task_always_eager = True
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            tasks.dispatch_due_reminders("2026-06-01T07:00:30+00:00")  # not stale yet
+        assert mail.outbox == []
+        with django_capture_on_commit_callbacks(execute=True):
+            tasks.dispatch_due_reminders("2026-06-01T07:01:30+00:00")
+    finally:
+        tasks.send_delivery.app.conf.task_always_eager = False
+    assert len(mail.outbox) == 1
+    queued.refresh_from_db()
+    assert (queued.status, queued.attempts) == (Status.SENT, 1)

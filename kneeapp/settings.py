@@ -154,6 +154,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "kneeapp.middleware.SessionTimeoutMiddleware",
+    "kneeapp.outbox.OutboxOwnerMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -304,6 +305,9 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # ASCII JSON (\u escapes): an error that quotes a lone surrogate sent as "\ud800" can
+    # still be written, where UTF-8 output would fail with a 500.
+    "UNICODE_JSON": False,
     # Every client of the API sends JSON; a form-encoded body is refused with 415.
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "kneeapp.api_schema.AutoSchema",
@@ -362,7 +366,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Transient failures are retried after RETRY_BACKOFF_MS milliseconds, doubling each time.
 REMINDERS_SEND_LEASE = envint("REMINDERS_SEND_LEASE", 5 * 60)
 REMINDERS_REQUEUE_AFTER = envint("REMINDERS_REQUEUE_AFTER", 5 * 60)
-REMINDERS_RETRY_BACKOFF = envint("REMINDERS_RETRY_BACKOFF", 30)
+REMINDERS_RETRY_BACKOFF = float(envint("REMINDERS_RETRY_BACKOFF_MS", 30_000)) / 1000
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_RESULT_BACKEND = None
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

@@ -23,8 +23,20 @@ for (const input of document.querySelectorAll('input[name="time_zone"][type="hid
 }
 
 // On sign-out, drop the pages the service worker kept for offline use.
+function clearPrivatePages() {
+  navigator.serviceWorker?.controller?.postMessage({ type: "clear-private-pages" });
+}
 for (const form of document.querySelectorAll('form[action$="/account/logout/"]')) {
-  form.addEventListener("submit", () => {
-    navigator.serviceWorker?.controller?.postMessage({ type: "clear-private-pages" });
-  });
+  form.addEventListener("submit", clearPrivatePages);
+}
+
+// The same when someone else signs in on this phone without signing the last person out
+// (their session ran out): the pages kept offline were theirs.
+const owner = document.querySelector('meta[name="kneeapp-owner"]')?.content || "";
+try {
+  const lastOwner = localStorage.getItem("kneeapp-owner");
+  if (owner && lastOwner && lastOwner !== owner) clearPrivatePages();
+  if (owner) localStorage.setItem("kneeapp-owner", owner);
+} catch (error) {
+  // no storage (a private window with it blocked): nothing was kept either
 }

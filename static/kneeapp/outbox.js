@@ -22,6 +22,11 @@
 // for a retry. 401 and 403 keep it too (signed out, or an old CSRF token: signing in fixes
 // it, the data is fine). Any other 4xx marks it "failed" with the server's message: it stays
 // visible until the person retries or removes it, never dropped silently.
+//
+// Each write carries its author's key (the page's <meta name="kneeapp-owner">, kneeapp/outbox.py)
+// and is sent with it as X-Kneeapp-Owner: on a shared phone, one person's writes are shown to
+// and sent for that person only, and the server refuses (403, kept) a write sent while someone
+// else is signed in. The service worker uses the key of the last page that was open.
 (function (scope) {
   "use strict";
 
@@ -89,9 +94,19 @@
     }
   }
 
+  // The signed-in person's key: from the page, or in the service worker the last page's.
+  async function currentOwner() {
+    if (isPage) return document.querySelector('meta[name="kneeapp-owner"]')?.content || "";
+    return (await transact("readonly", (items, meta) => asPromise(meta.get("owner")))) || "";
+  }
+
+  // Every kept write of the signed-in person (and any from before writes had an author).
   async function pending() {
+    const owner = await currentOwner();
     const items = await transact("readonly", (items) => asPromise(items.getAll()));
-    return items.sort((a, b) => a.queuedAt - b.queuedAt);
+    return items
+      .filter((item) => !item.owner || item.owner === owner)
+      .sort((a, b) => a.queuedAt - b.queuedAt);
   }
 
   async function announce() {
@@ -127,6 +142,7 @@
     const item = {
       id, method, url, body, label,
       status: "pending", attempts: 0, error: "", queuedAt: lastQueuedAt,
+      owner: await currentOwner(),
     };
     const token = csrfFromPage();
     item.csrfToken = token;
@@ -167,16 +183,18 @@
   }
 
   async function sendOne(item, token, summary) {
+    const headers = {
+      "Content-Type": "application/json",
+      Accept: "application/json",
+      "X-CSRFToken": token || item.csrfToken || "",
+    };
+    if (item.owner) headers["X-Kneeapp-Owner"] = item.owner;
     let response;
     try {
       response = await fetch(item.url, {
         method: item.method,
         credentials: "same-origin",
-        headers: {
-          "Content-Type": "application/json",
-          Accept: "application/json",
-          "X-CSRFToken": token || item.csrfToken || "",
-        },
+        headers,
         body: item.body === undefined ? undefined : JSON.stringify(item.body),
       });
     } catch (error) {
@@ -259,7 +277,12 @@
       };
     }
     scope.addEventListener("online", () => flush());
-    const start = () => announce().then(() => navigator.onLine && flush());
+    const start = async () => {
+      const owner = await currentOwner();
+      if (owner) await transact("readwrite", (items, meta) => meta.put(owner, "owner"));
+      await announce();
+      if (navigator.onLine) await flush();
+    };
     if (document.readyState === "loading") {
       document.addEventListener("DOMContentLoaded", start);
     } else {

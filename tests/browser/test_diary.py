@@ -150,3 +150,31 @@ def test_a_failed_send_is_kept_and_retried_never_dropped(browser, live_server, p
         page.locator("#pending-entries").wait_for(state="hidden")
     finally:
         context.close()
+
+
+def test_on_a_shared_phone_a_waiting_entry_is_sent_only_for_its_author(
+    page, phone, live_server, patient, other_patient
+):
+    sign_in(phone, patient, live_server)
+    page.goto("/diary/")
+    wait_for_service_worker(page)
+    page.goto("/diary/")
+    phone.set_offline(True)
+    page.locator(".pain-option", has_text="4").first.click()
+    page.get_by_role("button", name="Save today's entry").click()
+    page.locator("#outbox-status").get_by_text("1 entry is waiting to be sent.").wait_for()
+
+    # Pat's session ends while offline; Olly signs in on the same phone once it is online.
+    phone.clear_cookies()
+    sign_in(phone, other_patient, live_server)
+    phone.set_offline(False)
+    page.goto("/diary/")
+    page.wait_for_timeout(1500)
+    assert not DiaryEntry.objects.exists()  # not sent as Olly's
+    assert page.locator("#outbox-status").is_hidden()  # and not shown to Olly
+
+    phone.clear_cookies()
+    sign_in(phone, patient, live_server)
+    page.goto("/diary/")
+    wait_until(page, lambda: DiaryEntry.objects.filter(patient=patient, pain=4).exists())
+    assert DiaryEntry.objects.count() == 1

@@ -78,9 +78,13 @@ def test_the_home_page_is_mobile_ready_and_accessible_in_structure(client, db):
     assert 'name="viewport"' in body and 'rel="manifest"' in body
     assert "<main" in body and "<nav" in body and "<header" in body and "<footer" in body
     assert 'lang="en"' in body
-    assert "/static/vendor/htmx.min.js" in body
     assert "X-CSRFToken" in body
     assert 'id="offline-banner"' in body
+
+
+def test_htmx_loads_only_on_pages_that_swap_fragments(client, db):
+    assert "/static/vendor/htmx.min.js" not in client.get(reverse("home")).content.decode()
+    assert "/static/vendor/htmx.min.js" in client.get(reverse("triage:start")).content.decode()
 
 
 def test_the_health_check_answers(client, db):

@@ -5,6 +5,7 @@ from django.contrib.auth.forms import BaseUserCreationForm
 from django.utils.translation import gettext_lazy as _
 
 from kneeapp.models import User, time_zone_names
+from kneeapp.signin import check_password
 
 
 def time_zone_choices():
@@ -75,6 +76,6 @@ class DeleteAccountForm(forms.Form):
 
     def clean_password(self):
         password = self.cleaned_data["password"]
-        if not self.user.check_password(password):
+        if not check_password(self.user, password):
             raise forms.ValidationError(_("That is not your password."))
         return password

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
-from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, PasswordResetForm
 from django.core.exceptions import PermissionDenied
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
@@ -89,6 +89,18 @@ class ThrottledModelBackend(ModelBackend):
         return user
 
 
+def check_password(user, password: str) -> bool:
+    """The password of a signed-in user (changing it, deleting the account), counted against
+    the account like a sign-in: a stolen session must not be a way to guess the password."""
+    keys = sign_in_keys(None, user.email)
+    if LoginThrottle.objects.locked(keys):
+        raise forms.ValidationError(TOO_MANY_ATTEMPTS, code="too_many_attempts")
+    if user.check_password(password):
+        return True
+    LoginThrottle.objects.hit(keys)
+    return False
+
+
 class TooManyAttemptsMessage:
     """Say "too many attempts" instead of "wrong email or password" once a key is locked."""
 
@@ -108,6 +120,16 @@ class SignInForm(TooManyAttemptsMessage, AuthenticationForm):
 
 class AdminSignInForm(TooManyAttemptsMessage, AdminAuthenticationForm):
     pass
+
+
+class ThrottledPasswordChangeForm(PasswordChangeForm):
+    def clean_old_password(self):
+        old_password = self.cleaned_data["old_password"]
+        if not check_password(self.user, old_password):
+            raise forms.ValidationError(
+                self.error_messages["password_incorrect"], code="password_incorrect"
+            )
+        return old_password
 
 
 class PasswordResetRequestForm(PasswordResetForm):

@@ -6,7 +6,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from kneeapp import accounts, pwa, views
-from kneeapp.signin import AdminSignInForm
+from kneeapp.signin import AdminSignInForm, ThrottledPasswordChangeForm
 
 admin.site.site_header = "kneeapp"
 admin.site.site_title = "kneeapp admin"
@@ -21,7 +21,10 @@ account_urls = [
     path("delete/", accounts.delete_account, name="delete_account"),
     path(
         "password/",
-        auth_views.PasswordChangeView.as_view(template_name="kneeapp/password_change_form.html"),
+        auth_views.PasswordChangeView.as_view(
+            template_name="kneeapp/password_change_form.html",
+            form_class=ThrottledPasswordChangeForm,
+        ),
         name="password_change",
     ),
     path(

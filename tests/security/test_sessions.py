@@ -202,6 +202,28 @@ def test_password_reset_requests_are_limited_per_network_address(patient):
 
 
 @pytest.mark.parametrize(
+    ("url", "fields"),
+    [
+        (
+            "password_change",
+            {"new_password1": "a-new-long-pass-77", "new_password2": "a-new-long-pass-77"},
+        ),
+        ("delete_account", {"confirm": "on"}),
+    ],
+)
+def test_a_stolen_session_cannot_guess_the_password(patient, url, fields):
+    thief = Client()
+    thief.force_login(patient)
+    for _ in range(settings.SIGN_IN_FAILURES_PER_ACCOUNT):
+        response = thief.post(reverse(url), {**fields, "old_password": WRONG, "password": WRONG})
+        assert response.status_code == 200
+    response = thief.post(reverse(url), {**fields, "old_password": PASSWORD, "password": PASSWORD})
+    assert response.status_code == 200 and LOCKED in response.content.decode()
+    patient.refresh_from_db()
+    assert patient.check_password(PASSWORD)
+
+
+@pytest.mark.parametrize(
     ("proxies", "forwarded", "remote", "expected"),
     [
         (0, "198.51.100.1", "10.0.0.2", "10.0.0.2"),  # no proxy: a forged header counts for nothing

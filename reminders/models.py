@@ -16,7 +16,7 @@ from django.templatetags.static import static
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from reminders.slots import next_slot, validate_time_zone
+from reminders.slots import next_slot, validate_time_zone, zone_named
 
 # Monday is bit 0, as in datetime.date.weekday().
 EVERY_DAY = 0b1111111
@@ -235,7 +235,7 @@ class ReminderSchedule(models.Model):
 
     @property
     def zone(self) -> zoneinfo.ZoneInfo:
-        return zoneinfo.ZoneInfo(self.time_zone or self.plan.patient.time_zone)
+        return zone_named(self.time_zone or self.plan.patient.time_zone)
 
     def on_weekday(self, weekday: int) -> bool:
         return bool(self.weekdays & (1 << weekday))

@@ -1,0 +1,99 @@
+"""What the access matrix sends with each state-changing request.
+
+Always the patient's things, with a body that is valid for the patient, so that only the
+access rules stand between another persona and a change.
+"""
+
+from django.utils import timezone
+
+from diary.models import today_for
+from tests.diary.conftest import body as entry_body
+
+
+def form(data: dict) -> dict:
+    return {"data": data}
+
+
+def json(data: dict) -> dict:
+    return {"data": data, "content_type": "application/json"}
+
+
+def entry_form(world) -> dict:
+    entry = world.thing("diaryentry")
+    today = today_for(world.patient).isoformat()
+    return form({"id": entry.pk, "date": today, "pain": "2", "swelling": "none", "notes": "New"})
+
+
+def done_mark(world) -> dict:
+    return {"schedule": world.thing("reminderschedule").pk, "date": today_for(world.patient)}
+
+
+def plan_form(world) -> dict:
+    """A whole stretch plan for the patient, as the admin's add and change pages post it."""
+    return form(
+        {
+            "patient": world.patient.pk,
+            "starts_on": today_for(world.patient).isoformat(),
+            "ends_on": "",
+            "notes": "Changed in the admin",
+            **{
+                f"{inline}-{count}_FORMS": "0"
+                for inline in ("items", "schedules")
+                for count in ("TOTAL", "INITIAL")
+            },
+        }
+    )
+
+
+def delete_selected(model_name: str):
+    def body(world) -> dict:
+        obj = world.admin_object("reminders" if model_name != "user" else "kneeapp", model_name)
+        return form({"action": "delete_selected", "_selected_action": [obj.pk], "post": "yes"})
+
+    return body
+
+
+BODIES = {
+    ("signup", "POST"): lambda w: form(
+        {"email": w.patient.email, "password1": "a-long-pass-42", "password2": "a-long-pass-42"}
+    ),
+    ("profile", "POST"): lambda w: form({"name": "Renamed", "time_zone": "Europe/Paris"}),
+    ("delete_account", "POST"): lambda w: form({"confirm": "on"}),
+    ("password_change", "POST"): lambda w: form({}),
+    ("password_reset", "POST"): lambda w: form({"email": w.patient.email}),
+    ("triage:start", "POST"): lambda w: form({}),
+    ("triage:save", "POST"): lambda w: form({"answers": "{}", "id": w.thing("assessment").pk}),
+    ("diary:today", "POST"): entry_form,
+    ("diary:edit", "POST"): entry_form,
+    ("reminders:done", "POST"): lambda w: form(done_mark(w)),
+    ("reminders:preferences", "POST"): lambda w: form({"time_zone": "Europe/Paris"}),
+    ("triage-api:assessments", "POST"): lambda w: json(
+        {"answers": {"heard_pop": True}, "id": str(w.thing("assessment").pk)}
+    ),
+    ("diary-entry-detail", "PUT"): lambda w: json(
+        entry_body(notes="New", client_updated_at=timezone.now().isoformat())
+    ),
+    ("api-plan-done", "POST"): lambda w: json(
+        {key: str(value) for key, value in done_mark(w).items()}
+    ),
+    ("api-push-subscriptions", "POST"): lambda w: json(
+        w.thing("pushsubscription").as_subscription_info()
+    ),
+    ("api-push-subscriptions", "DELETE"): lambda w: json(
+        {"endpoint": w.thing("pushsubscription").endpoint}
+    ),
+    ("api-preferences", "PATCH"): lambda w: json({"remind_by_email": False}),
+    ("admin:auth_group_delete", "POST"): lambda w: form({"post": "yes"}),
+    ("admin:kneeapp_user_changelist", "POST"): delete_selected("user"),
+    ("admin:kneeapp_user_delete", "POST"): lambda w: form({"post": "yes"}),
+    ("admin:kneeapp_user_change", "POST"): lambda w: form({"email": w.patient.email}),
+    ("admin:reminders_exercise_delete", "POST"): lambda w: form({"post": "yes"}),
+    ("admin:reminders_stretchplan_changelist", "POST"): delete_selected("stretchplan"),
+    ("admin:reminders_stretchplan_add", "POST"): plan_form,
+    ("admin:reminders_stretchplan_delete", "POST"): lambda w: form({"post": "yes"}),
+    ("admin:reminders_stretchplan_change", "POST"): plan_form,
+    ("admin:reminders_delivery_changelist", "POST"): delete_selected("delivery"),
+    ("admin:reminders_delivery_delete", "POST"): lambda w: form({"post": "yes"}),
+    ("admin:reminders_doctoralert_changelist", "POST"): delete_selected("doctoralert"),
+    ("admin:reminders_doctoralert_delete", "POST"): lambda w: form({"post": "yes"}),
+}

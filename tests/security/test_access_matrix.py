@@ -1,0 +1,423 @@
+"""Issue #7: who gets what, for every URL of the project and every persona.
+
+``MATRIX`` has one entry per URL pattern (by name; by route for the admin's few nameless
+ones), read from the URLconf: a new URL without an entry fails
+``test_every_url_pattern_has_an_entry``. URL arguments are always the *patient's* things
+(``matrix_world.World.url_kwargs``), so the row says what each persona gets when they try
+the patient's diary entry, assessment, plan... Beyond the status, every request checks:
+
+- nobody but the patient (app pages) or their physiotherapist and the administrator
+  (admin pages) changed anything of the patient's, and a GET changes nothing at all;
+- a page answered 200 shows no other patient's data (``MUST_NOT_SEE``).
+
+Policy (shared/PRODUCT.md, "Roles"): another user's object answers 404 on the app and the
+API; in the admin, whose queryset is narrowed to one's own patients, Django answers an
+object outside it with a redirect to the admin index ("doesn't exist. Perhaps it was
+deleted?"), never with its page; a permission the role lacks is 403.
+"""
+
+from urllib.parse import urlencode
+
+import pytest
+from django.contrib import admin
+from django.db import transaction
+from django.urls import reverse
+
+from kneeapp.models import User
+from reminders.models import Exercise, StretchPlan
+from tests.security.matrix_admin import (
+    admin_id,
+    autocomplete_sources,
+    changelist_url,
+    owner_of,
+    patient_model_admins,
+    probes,
+    source_field,
+)
+from tests.security.matrix_requests import BODIES, plan_form
+from tests.security.matrix_world import (
+    PERSONAS,
+    FormAgain,
+    Redirect,
+    RedirectAway,
+    body_text,
+    build_world,
+    describe,
+    matches,
+    url_patterns,
+)
+
+GET, POST, PUT, PATCH, DELETE = "GET", "POST", "PUT", "PATCH", "DELETE"
+OK = 200
+NOPE = 403  # the role lacks the permission (the API also answers 403 to anonymous visitors)
+GONE = 404  # not found: another user's object, or nothing there
+LOGIN = Redirect("/account/login/", "LOGIN")  # sign in first, then come back (?next=)
+ADMIN_LOGIN = Redirect("/admin/login/", "ADMIN_LOGIN")  # the admin is for staff
+ADMIN_GONE = Redirect("/admin/", "ADMIN_GONE")  # the admin's "not found": back to its index
+HOME = Redirect("/", "HOME")  # already signed in: nothing to do here
+CHANGE = Redirect("/change/", "CHANGE", ending=True)  # admin/<app>/<model>/<id>/ is the change page
+SET_PASSWORD = Redirect("/set-password/", "SET_PASSWORD", ending=True)  # a valid reset link
+FORM = FormAgain()  # the form again, with its errors (200 or 400)
+DONE = RedirectAway()  # done, and sent on (302, not to a login page)
+NON_STAFF = (ADMIN_LOGIN,) * 3  # anonymous, patient and other patient, in the admin
+
+# fmt: off
+# Columns: anonymous, patient, other patient, physiotherapist (the patient's), other
+# physiotherapist, administrator.
+MATRIX = {
+    "home":                         {GET: (OK, OK, OK, OK, OK, OK)},
+    "health":                       {GET: (OK, OK, OK, OK, OK, OK)},
+    "manifest":                     {GET: (OK, OK, OK, OK, OK, OK)},
+    "service-worker":               {GET: (OK, OK, OK, OK, OK, OK)},
+    "offline":                      {GET: (OK, OK, OK, OK, OK, OK)},
+    # account
+    "signup":                       {GET: (OK, HOME, HOME, HOME, HOME, HOME),
+                                     POST: (FORM, HOME, HOME, HOME, HOME, HOME)},
+    "login":                        {GET: (OK, HOME, HOME, HOME, HOME, HOME)},
+    "logout":                       {GET: (405, 405, 405, 405, 405, 405),
+                                     POST: (HOME, HOME, HOME, HOME, HOME, HOME)},
+    "profile":                      {GET: (LOGIN, OK, OK, OK, OK, OK),
+                                     POST: (LOGIN, DONE, DONE, DONE, DONE, DONE)},
+    "delete_account":               {GET: (LOGIN, OK, OK, OK, OK, OK),
+                                     POST: (LOGIN, FORM, FORM, FORM, FORM, FORM)},
+    "password_change":              {GET: (LOGIN, OK, OK, OK, OK, OK),
+                                     POST: (LOGIN, FORM, FORM, FORM, FORM, FORM)},
+    "password_change_done":         {GET: (LOGIN, OK, OK, OK, OK, OK)},
+    "password_reset":               {GET: (OK, OK, OK, OK, OK, OK),
+                                     POST: (DONE, DONE, DONE, DONE, DONE, DONE)},
+    "password_reset_done":          {GET: (OK, OK, OK, OK, OK, OK)},
+    # The emailed link is the key, whoever holds it (and nothing changes until the new
+    # password is posted on the next page).
+    "password_reset_confirm":       {GET: (SET_PASSWORD,) * 6},
+    "password_reset_complete":      {GET: (OK, OK, OK, OK, OK, OK)},
+    # symptom checker
+    "triage:start":                 {GET: (OK, OK, OK, OK, OK, OK),
+                                     POST: (OK, OK, OK, OK, OK, OK)},
+    "triage:save":                  {GET: (LOGIN, 405, 405, 405, 405, 405),
+                                     POST: (LOGIN, DONE, GONE, GONE, GONE, GONE)},
+    "triage:assessment":            {GET: (LOGIN, OK, GONE, GONE, GONE, GONE)},
+    "triage:knowledge":             {GET: (LOGIN, GONE, GONE, OK, OK, OK)},
+    # diary (a physiotherapist or an administrator has a diary of their own, empty here)
+    "diary:today":                  {GET: (LOGIN, OK, OK, OK, OK, OK),
+                                     POST: (LOGIN, DONE, FORM, FORM, FORM, FORM)},
+    "diary:history":                {GET: (LOGIN, OK, OK, OK, OK, OK)},
+    "diary:chart":                  {GET: (LOGIN, OK, OK, OK, OK, OK)},
+    "diary:report":                 {GET: (LOGIN, OK, OK, OK, OK, OK)},
+    "diary:report_csv":             {GET: (LOGIN, OK, OK, OK, OK, OK)},
+    "diary:entry":                  {GET: (LOGIN, OK, GONE, GONE, GONE, GONE)},
+    "diary:edit":                   {GET: (LOGIN, OK, GONE, GONE, GONE, GONE),
+                                     POST: (LOGIN, DONE, GONE, GONE, GONE, GONE)},
+    "diary:delete":                 {GET: (LOGIN, OK, GONE, GONE, GONE, GONE),
+                                     POST: (LOGIN, DONE, GONE, GONE, GONE, GONE)},
+    # stretch plan (the page answers anyone: it is precached for offline use)
+    "reminders:plan":               {GET: (OK, OK, OK, OK, OK, OK)},
+    "reminders:done":               {GET: (LOGIN, 405, 405, 405, 405, 405),
+                                     POST: (LOGIN, DONE, GONE, GONE, GONE, GONE)},
+    "reminders:preferences":        {GET: (LOGIN, OK, OK, OK, OK, OK),
+                                     POST: (LOGIN, DONE, DONE, DONE, DONE, DONE)},
+    # One-click unsubscribe: the signed token is the key, whoever holds it (RFC 8058).
+    "reminders:unsubscribe":        {GET: (OK, OK, OK, OK, OK, OK),
+                                     POST: (OK, OK, OK, OK, OK, OK)},
+    # API (session auth: an anonymous call is 403, not a redirect)
+    "api-export":                   {GET: (NOPE, OK, OK, OK, OK, OK)},
+    "triage-api:knowledge":         {GET: (OK, OK, OK, OK, OK, OK)},
+    "triage-api:assessments":       {GET: (405, 405, 405, 405, 405, 405),
+                                     POST: (409, OK, 409, 409, 409, 409)},
+    "triage-api:assessment":        {GET: (GONE, OK, GONE, GONE, GONE, GONE)},
+    "diary-entry-list":             {GET: (NOPE, OK, OK, OK, OK, OK)},
+    "diary-entry-detail":           {GET: (NOPE, OK, GONE, GONE, GONE, GONE),
+                                     PUT: (NOPE, OK, GONE, GONE, GONE, GONE),
+                                     DELETE: (NOPE, 204, GONE, GONE, GONE, GONE)},
+    "api-plan":                     {GET: (NOPE, OK, OK, OK, OK, OK)},
+    "api-plan-done":                {GET: (NOPE, 405, 405, 405, 405, 405),
+                                     POST: (NOPE, OK, GONE, GONE, GONE, GONE)},
+    # POST with the patient's endpoint: see CAPABILITIES.
+    "api-push-subscriptions":       {GET: (NOPE, 405, 405, 405, 405, 405),
+                                     POST: (NOPE, OK, OK, OK, OK, OK),
+                                     DELETE: (NOPE, 204, GONE, GONE, GONE, GONE)},
+    "api-preferences":              {GET: (NOPE, OK, OK, OK, OK, OK),
+                                     PATCH: (NOPE, OK, OK, OK, OK, OK)},
+    "api-schema":                   {GET: (OK, OK, OK, OK, OK, OK)},
+    "api-docs":                     {GET: (OK, OK, OK, OK, OK, OK)},
+    # admin: the site
+    "admin:index":                  {GET: (*NON_STAFF, OK, OK, OK)},
+    "admin:login":                  {GET: (OK, OK, OK, ADMIN_GONE, ADMIN_GONE, ADMIN_GONE)},
+    "admin:logout":                 {GET: (ADMIN_GONE, ADMIN_GONE, ADMIN_GONE, 405, 405, 405)},
+    "admin:password_change":        {GET: (*NON_STAFF, OK, OK, OK)},
+    "admin:password_change_done":   {GET: (*NON_STAFF, OK, OK, OK)},
+    # (with no parameters; with them: test_autocomplete_offers_only_ones_own_patients)
+    "admin:autocomplete":           {GET: (*NON_STAFF, NOPE, NOPE, NOPE)},
+    "admin:jsi18n":                 {GET: (*NON_STAFF, OK, OK, OK)},
+    # No model has get_absolute_url(): "view on site" finds nothing, for any object.
+    "admin:view_on_site":           {GET: (*NON_STAFF, GONE, GONE, GONE)},
+    "admin:app_list":               {GET: (*NON_STAFF, OK, OK, OK)},
+    "admin/(?P<url>.*)$":           {GET: (*NON_STAFF, GONE, GONE, GONE)},
+    # admin: groups (administrators only)
+    "admin:auth_group_changelist":  {GET: (*NON_STAFF, NOPE, NOPE, OK)},
+    "admin:auth_group_add":         {GET: (*NON_STAFF, NOPE, NOPE, OK)},
+    "admin:auth_group_history":     {GET: (*NON_STAFF, NOPE, NOPE, OK)},
+    "admin:auth_group_delete":      {GET: (*NON_STAFF, NOPE, NOPE, OK),
+                                     POST: (*NON_STAFF, NOPE, NOPE, DONE)},
+    "admin:auth_group_change":      {GET: (*NON_STAFF, NOPE, NOPE, OK)},
+    "admin/auth/group/<path:object_id>/":
+                                    {GET: (*NON_STAFF, CHANGE, CHANGE, CHANGE)},
+    # admin: users (a physiotherapist reads their own patients' accounts, changes nothing)
+    "admin:kneeapp_user_changelist": {GET: (*NON_STAFF, OK, OK, OK),
+                                      POST: (*NON_STAFF, OK, OK, DONE)},
+    "admin:kneeapp_user_add":       {GET: (*NON_STAFF, NOPE, NOPE, OK),
+                                     POST: (*NON_STAFF, NOPE, NOPE, FORM)},
+    "admin:kneeapp_user_history":   {GET: (*NON_STAFF, OK, ADMIN_GONE, OK)},
+    "admin:kneeapp_user_delete":    {GET: (*NON_STAFF, NOPE, NOPE, OK),
+                                     POST: (*NON_STAFF, NOPE, NOPE, DONE)},
+    "admin:kneeapp_user_change":    {GET: (*NON_STAFF, OK, ADMIN_GONE, OK),
+                                     POST: (*NON_STAFF, NOPE, ADMIN_GONE, FORM)},
+    "admin:auth_user_password_change":
+                                    {GET: (*NON_STAFF, NOPE, NOPE, OK),
+                                     POST: (*NON_STAFF, NOPE, NOPE, FORM)},
+    "admin/kneeapp/user/<path:object_id>/":
+                                    {GET: (*NON_STAFF, CHANGE, CHANGE, CHANGE)},
+    # admin: the exercise library (shared by every physiotherapist; no deleting)
+    "admin:reminders_exercise_changelist":
+                                    {GET: (*NON_STAFF, OK, OK, OK)},
+    "admin:reminders_exercise_add": {GET: (*NON_STAFF, OK, OK, OK)},
+    "admin:reminders_exercise_history":
+                                    {GET: (*NON_STAFF, OK, OK, OK)},
+    "admin:reminders_exercise_delete":
+                                    {GET: (*NON_STAFF, NOPE, NOPE, OK),
+                                     POST: (*NON_STAFF, NOPE, NOPE, OK)},
+    "admin:reminders_exercise_change":
+                                    {GET: (*NON_STAFF, OK, OK, OK)},
+    "admin/reminders/exercise/<path:object_id>/":
+                                    {GET: (*NON_STAFF, CHANGE, CHANGE, CHANGE)},
+    # admin: stretch plans (their own patients' only)
+    "admin:reminders_stretchplan_changelist":
+                                    {GET: (*NON_STAFF, OK, OK, OK),
+                                     POST: (*NON_STAFF, DONE, DONE, DONE)},
+    "admin:reminders_stretchplan_add":
+                                    {GET: (*NON_STAFF, OK, OK, OK),
+                                     POST: (*NON_STAFF, DONE, FORM, DONE)},
+    "admin:reminders_stretchplan_history":
+                                    {GET: (*NON_STAFF, OK, ADMIN_GONE, OK)},
+    "admin:reminders_stretchplan_delete":
+                                    {GET: (*NON_STAFF, OK, ADMIN_GONE, OK),
+                                     POST: (*NON_STAFF, DONE, ADMIN_GONE, DONE)},
+    "admin:reminders_stretchplan_change":
+                                    {GET: (*NON_STAFF, OK, ADMIN_GONE, OK),
+                                     POST: (*NON_STAFF, DONE, ADMIN_GONE, DONE)},
+    "admin/reminders/stretchplan/<path:object_id>/":
+                                    {GET: (*NON_STAFF, CHANGE, CHANGE, CHANGE)},
+    # admin: deliveries and see-a-doctor alerts (a record: read-only, their own patients')
+    "admin:reminders_delivery_changelist":
+                                    {GET: (*NON_STAFF, OK, OK, OK),
+                                     POST: (*NON_STAFF, OK, OK, DONE)},
+    "admin:reminders_delivery_add": {GET: (*NON_STAFF, NOPE, NOPE, NOPE)},
+    "admin:reminders_delivery_history":
+                                    {GET: (*NON_STAFF, OK, ADMIN_GONE, OK)},
+    "admin:reminders_delivery_delete":
+                                    {GET: (*NON_STAFF, NOPE, NOPE, OK),
+                                     POST: (*NON_STAFF, NOPE, NOPE, DONE)},
+    "admin:reminders_delivery_change":
+                                    {GET: (*NON_STAFF, OK, ADMIN_GONE, OK),
+                                     POST: (*NON_STAFF, NOPE, ADMIN_GONE, NOPE)},
+    "admin/reminders/delivery/<path:object_id>/":
+                                    {GET: (*NON_STAFF, CHANGE, CHANGE, CHANGE)},
+    "admin:reminders_doctoralert_changelist":
+                                    {GET: (*NON_STAFF, OK, OK, OK),
+                                     POST: (*NON_STAFF, OK, OK, DONE)},
+    "admin:reminders_doctoralert_add":
+                                    {GET: (*NON_STAFF, NOPE, NOPE, NOPE)},
+    "admin:reminders_doctoralert_history":
+                                    {GET: (*NON_STAFF, OK, ADMIN_GONE, OK)},
+    "admin:reminders_doctoralert_delete":
+                                    {GET: (*NON_STAFF, NOPE, NOPE, OK),
+                                     POST: (*NON_STAFF, NOPE, NOPE, DONE)},
+    "admin:reminders_doctoralert_change":
+                                    {GET: (*NON_STAFF, OK, ADMIN_GONE, OK),
+                                     POST: (*NON_STAFF, NOPE, ADMIN_GONE, NOPE)},
+    "admin/reminders/doctoralert/<path:object_id>/":
+                                    {GET: (*NON_STAFF, CHANGE, CHANGE, CHANGE)},
+}
+# fmt: on
+
+# Requests that may change the patient's things without being the patient (or, in the
+# admin, their physiotherapist or an administrator), because a secret is the key:
+CAPABILITIES = {
+    # the signed token from the patient's own reminder email
+    ("reminders:unsubscribe", POST),
+    # the endpoint names one browser: whoever subscribes from it now owns it (a shared
+    # phone moves to whoever signed in last); only that browser and we know the endpoint
+    ("api-push-subscriptions", POST),
+}
+
+
+def may_change_the_patients_things(key: str, method: str, persona: str) -> bool:
+    if (key, method) in CAPABILITIES:
+        return True
+    if key.startswith("admin"):
+        return persona in ("physiotherapist", "administrator")
+    return persona == "patient"
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker):
+    """The personas and their things, made once for the module and rolled back after it."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield build_world()
+        transaction.set_rollback(True)
+
+
+PATTERNS = {pattern.key: pattern for pattern in url_patterns()}
+
+
+def test_every_url_pattern_has_an_entry():
+    missing = [key for key in PATTERNS if GET not in MATRIX.get(key, {})]
+    assert not missing, (
+        "URL patterns without an entry in the access matrix (MATRIX in "
+        f"tests/security/test_access_matrix.py): {', '.join(missing)}"
+    )
+    gone = [key for key in MATRIX if key not in PATTERNS]
+    assert not gone, f"the access matrix names URL patterns that no longer exist: {gone}"
+
+
+def attempt(world, key: str, method: str, persona: str, expected) -> str | None:
+    """One persona's request, undone afterwards; what went wrong, if anything."""
+    url = world.url(PATTERNS[key])
+    body = BODIES.get((key, method), lambda w: {})(world)
+    before = world.fingerprint()
+    response = getattr(world.client(persona), method.lower())(url, **body)
+    if not matches(expected, response):
+        return f"expected {expected!r}, got {describe(response)}"
+    may_change = method != GET and may_change_the_patients_things(key, method, persona)
+    if not may_change and world.fingerprint() != before:
+        return "changed the patient's things"
+    shown = body_text(response) if method == GET and response.status_code == 200 else ""
+    if leaked := world.leaks(persona, shown):
+        return f"shows another patient's {leaked}"
+    return None
+
+
+@pytest.mark.parametrize(
+    ("key", "method"),
+    [
+        pytest.param(key, method, id=f"{method} {key}")
+        for key, methods in MATRIX.items()
+        for method in methods
+    ],
+)
+def test_access(world, db, key, method):
+    failures = []
+    for persona, expected in zip(PERSONAS, MATRIX[key][method], strict=True):
+        with transaction.atomic():
+            if problem := attempt(world, key, method, persona, expected):
+                failures.append(f"{persona}: {problem}")
+            transaction.set_rollback(True)
+    assert not failures, f"{method} {world.url(PATTERNS[key])}\n" + "\n".join(failures)
+
+
+# The admin beyond its URLs: a physiotherapist against the *other* physiotherapist's patient.
+PHYSIO_AND_VICTIM = [
+    pytest.param("physiotherapist", "other_patient", id="physio-vs-other-patient"),
+    pytest.param("other_physiotherapist", "patient", id="other-physio-vs-patient"),
+]
+
+
+@pytest.mark.parametrize(("persona", "victim"), PHYSIO_AND_VICTIM)
+@pytest.mark.parametrize("model_admin", patient_model_admins(), ids=admin_id)
+def test_changelist_filters_and_searches_find_only_ones_own_patients(
+    world, db, persona, victim, model_admin
+):
+    physio = world.users[persona]
+    found_by_administrator = 0
+    for query in probes(world, model_admin, victim):
+        url = changelist_url(model_admin) + "?" + urlencode(query)
+        response = world.client(persona).get(url)
+        assert response.status_code in (200, 302, 400), f"{url}: {describe(response)}"
+        if response.status_code == 200:
+            owners = {owner_of(row) for row in response.context["cl"].result_list}
+            assert owners <= set(physio.patients.values_list("pk", flat=True)), url
+            assert not world.leaks(persona, body_text(response), typed=str(query)), url
+        control = world.client("administrator").get(url)
+        if control.status_code == 200:
+            found_by_administrator += control.context["cl"].result_count
+    # The probes do find the victim's rows for someone allowed to see them.
+    assert found_by_administrator > 0
+
+
+@pytest.mark.parametrize(("persona", "victim"), PHYSIO_AND_VICTIM)
+@pytest.mark.parametrize("source", autocomplete_sources(), ids=":".join)
+def test_autocomplete_offers_only_ones_own_patients(world, db, persona, victim, source):
+    app_label, model_name, field_name = source
+    victim_ids = {str(world.users[victim].pk), str(world.thing("stretchplan", victim).pk)}
+    for term in ("", world.users[victim].name, world.users[victim].email):
+        query = {"app_label": app_label, "model_name": model_name, "field_name": field_name}
+        url = reverse("admin:autocomplete") + "?" + urlencode(query | {"term": term})
+        response = world.client(persona).get(url)
+        assert response.status_code in (200, 403, 404), f"{url}: {describe(response)}"
+        if response.status_code == 200:
+            results = response.json()["results"]
+            remote = source_field(source).remote_field.model
+            if remote in (User, StretchPlan):
+                assert not victim_ids & {result["id"] for result in results}, url
+            assert not any(world.users[victim].name in result["text"] for result in results)
+
+
+@pytest.mark.parametrize(("persona", "victim"), PHYSIO_AND_VICTIM)
+@pytest.mark.parametrize("model_admin", admin.site._registry.values(), ids=admin_id)
+def test_admin_actions_and_exports_leave_other_patients_alone(
+    world, db, persona, victim, model_admin
+):
+    url = changelist_url(model_admin)
+    page = world.client(persona).get(url)
+    if page.status_code != 200 or page.context.get("action_form") is None:
+        return  # no changelist, or no action at all, for this persona
+    actions = [name for name, _ in page.context["action_form"].fields["action"].choices if name]
+    target = world.admin_object(*admin_id(model_admin).split("."), owner=victim)
+    before = world.fingerprint(victim)
+    for action in actions:
+        for confirm in ({"index": "0"}, {"post": "yes"}):
+            data = {"action": action, "_selected_action": [target.pk], **confirm}
+            response = world.client(persona).post(url, data)
+            assert response.status_code in (200, 302), f"{action}: {describe(response)}"
+            assert not world.leaks(persona, body_text(response)), action
+            assert world.fingerprint(victim) == before, f"{action} changed {victim}'s things"
+
+
+@pytest.mark.parametrize(("persona", "victim"), PHYSIO_AND_VICTIM)
+def test_a_plan_form_cannot_reach_another_physiotherapists_plan(world, db, persona, victim):
+    """Not through the inline rows' ids, nor by "save as new" on the other plan's URL."""
+    own = world.thing("stretchplan", "patient" if victim == "other_patient" else "other_patient")
+    theirs = world.thing("stretchplan", victim)
+    before = world.fingerprint(victim)
+    item, schedule = theirs.items.first(), theirs.schedules.first()
+    unused = Exercise.objects.exclude(pk__in=own.items.values("exercise")).first()
+    data = plan_form(world)["data"] | {
+        "patient": own.patient_id,
+        "items-TOTAL_FORMS": "1",
+        "items-INITIAL_FORMS": "1",
+        "items-0-id": item.pk,
+        "items-0-plan": own.pk,
+        "items-0-exercise": unused.pk,
+        "items-0-position": "9",
+        "schedules-TOTAL_FORMS": "1",
+        "schedules-INITIAL_FORMS": "1",
+        "schedules-0-id": schedule.pk,
+        "schedules-0-plan": own.pk,
+        "schedules-0-time_of_day": "03:00",
+        "schedules-0-weekdays": ["0"],
+    }
+    client = world.client(persona)
+    own_url = reverse("admin:reminders_stretchplan_change", args=[own.pk])
+    their_url = reverse("admin:reminders_stretchplan_change", args=[theirs.pk])
+    responses = [
+        client.post(own_url, data),
+        client.post(their_url, data | {"_saveasnew": "Save as new"}),
+        client.post(their_url, data | {"_saveasnew": "1", "patient": theirs.patient_id}),
+    ]
+    ignored, copied, refused = responses
+    # Django's formset skips a row whose id is not one of this plan's rows.
+    assert ignored.status_code == 302
+    assert copied.status_code == 302  # a new plan for one's own patient, from the form only
+    assert refused.status_code == 200  # their patient is not a choice
+    for response in responses:
+        assert not world.leaks(persona, body_text(response))
+    assert world.fingerprint(victim) == before

@@ -23,18 +23,11 @@ import sys
 import tempfile
 from pathlib import Path
 
+from bench.lighthouse import CHROMIUM, CHROMIUM_ARGS, TARGETS, scores
 from bench.server import Gunicorn
 
 ROOT = Path(__file__).resolve().parent.parent
-BENCH = ROOT / "bench"
 PYTHON = sys.executable
-CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 PHONE = {
     "viewport": {"width": 360, "height": 800},
     "device_scale_factor": 2,
@@ -43,7 +36,6 @@ PHONE = {
 }
 WEIGHT_PAGES = [("home", "/"), ("checker", "/triage/"), ("diary", "/diary/")]
 TARGET_TRIAGE_KB = 50
-TARGETS = {"performance": 95, "accessibility": 100, "best-practices": 100}
 # A saved result with possible causes (from the conformance vectors: a Baker's cyst).
 RESULT_ANSWERS = {
     "lump_behind_knee": True,
@@ -248,105 +240,6 @@ def weights(server: Server) -> list[dict]:
             browser.close()
 
 
-# --- Lighthouse --------------------------------------------------------------------------
-
-
-def install_lighthouse() -> Path:
-    cli = BENCH / "node_modules/lighthouse/cli/index.js"
-    if not cli.exists():
-        subprocess.run(
-            ["npm", "ci", "--prefix", str(BENCH), "--no-audit", "--no-fund"],
-            check=True,
-            stdout=subprocess.DEVNULL,
-        )
-    return cli
-
-
-def lighthouse(cli: Path, url: str, headers: dict | None = None) -> dict:
-    with tempfile.TemporaryDirectory(prefix="kneeapp-lighthouse-") as folder:
-        report = Path(folder) / "report.json"
-        command = [
-            "node",
-            str(cli),
-            url,
-            "--quiet",
-            "--output=json",
-            f"--output-path={report}",
-            "--form-factor=mobile",
-            "--only-categories=performance,accessibility,best-practices",
-            "--chrome-flags=" + " ".join(["--headless=new", *CHROMIUM_ARGS]),
-        ]
-        if headers:
-            command.append("--extra-headers=" + json.dumps(headers))
-        subprocess.run(
-            command,
-            check=True,
-            env={**os.environ, "CHROME_PATH": CHROMIUM, "TMPDIR": folder},
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-        )
-        return json.loads(report.read_text())
-
-
-def failing_audits(report: dict, category: str, scored: bool = True) -> list[str]:
-    """Audits below a full score: those that count (weight > 0), or the unscored diagnostics."""
-    audits = report["audits"]
-    names = []
-    for ref in report["categories"][category]["auditRefs"]:
-        audit = audits[ref["id"]]
-        if (ref["weight"] > 0) != scored or audit["score"] is None or audit["score"] >= 1:
-            continue
-        shown = audit.get("displayValue") or f"score {audit['score']:.2f}"
-        names.append(f"{ref['id']} ({shown})")
-    return names
-
-
-def scores(server: Server, rounds: int) -> list[dict]:
-    cli = install_lighthouse()
-    cookie = f"{server.seeded['cookie']}={server.seeded['session']}"
-    pages = [
-        ("home", "/", None),
-        ("checker", "/triage/", None),
-        ("result", f"/triage/assessments/{server.seeded['result']}/", {"Cookie": cookie}),
-    ]
-    results = []
-    for name, path, headers in pages:
-        runs = [lighthouse(cli, server.url + path, headers) for _ in range(rounds)]
-        # The median run by performance (the only score that varies between runs).
-        runs.sort(key=lambda report: report["categories"]["performance"]["score"])
-        report = runs[len(runs) // 2]
-        results.append(
-            {
-                "name": name,
-                "path": path,
-                "scores": {
-                    category: round(report["categories"][category]["score"] * 100)
-                    for category in TARGETS
-                },
-                "all_performance": [
-                    round(run["categories"]["performance"]["score"] * 100) for run in runs
-                ],
-                "failing": {category: failing_audits(report, category) for category in TARGETS},
-                "diagnostics": {
-                    category: failing_audits(report, category, scored=False) for category in TARGETS
-                },
-                "no_hsts": bool(report["audits"]["has-hsts"].get("details", {}).get("items")),
-                "metrics": {
-                    key: report["audits"][key]["displayValue"]
-                    for key in (
-                        "first-contentful-paint",
-                        "largest-contentful-paint",
-                        "total-blocking-time",
-                        "cumulative-layout-shift",
-                        "speed-index",
-                    )
-                },
-                "warnings": report.get("runWarnings", []),
-            }
-        )
-    return results
-
-
 # --- the report --------------------------------------------------------------------------
 
 
@@ -362,8 +255,14 @@ def label(path: str) -> str:
 def run(quick: bool = False) -> tuple[list[dict], str]:
     with Server() as server:
         weighed = weights(server)
+        cookie = {"Cookie": f"{server.seeded['cookie']}={server.seeded['session']}"}
+        pages = [
+            ("/", None),
+            ("/triage/", None),
+            (f"/triage/assessments/{server.seeded['result']}/", cookie),
+        ]
         try:
-            scored, lighthouse_error = scores(server, rounds=1 if quick else 3), None
+            scored, lighthouse_error = scores(server.url, pages, rounds=1 if quick else 3), None
         except (OSError, subprocess.CalledProcessError) as error:
             # No npm or node on this machine: the weight figures still stand.
             scored, lighthouse_error = [], getattr(error, "stderr", None) or str(error)

@@ -20,6 +20,7 @@ from urllib.parse import urlencode
 
 import pytest
 from django.contrib import admin
+from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from django.db import transaction
 from django.urls import reverse
 
@@ -421,3 +422,24 @@ def test_a_plan_form_cannot_reach_another_physiotherapists_plan(world, db, perso
     for response in responses:
         assert not world.leaks(persona, body_text(response))
     assert world.fingerprint(victim) == before
+
+
+@pytest.mark.parametrize("persona", ["physiotherapist", "administrator"])
+def test_the_password_hash_is_neither_shown_nor_a_filter(world, db, persona):
+    """Read-only access to a patient is not access to what their password can be guessed from."""
+    patient = User.objects.get(pk=world.patient.pk)  # a copy: the test's change is undone
+    patient.password = PBKDF2PasswordHasher().encode("their-password", "somesalt", iterations=1)
+    patient.save(update_fields=["password"])
+    digest = patient.password.rsplit("$", 1)[1]
+    client = world.client(persona)
+    page = client.get(reverse("admin:kneeapp_user_change", args=[patient.pk]))
+    assert page.status_code == 200 and digest not in body_text(page)
+    # A filter on the hash would read it out one character at a time through the row count.
+    for url, lookup in (
+        (reverse("admin:kneeapp_user_changelist"), "password__startswith"),
+        (reverse("admin:kneeapp_user_changelist"), "password__regex"),
+        (reverse("admin:reminders_stretchplan_changelist"), "patient__password__startswith"),
+        (reverse("admin:reminders_delivery_changelist"), "patient__password__startswith"),
+    ):
+        response = client.get(url + "?" + urlencode({lookup: "pbkdf2"}))
+        assert response.status_code == 400, f"{url}?{lookup}: {describe(response)}"

@@ -4,6 +4,7 @@ import datetime
 import uuid
 
 from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -87,11 +88,23 @@ class EntryForm(forms.Form):
             return None
 
 
+# Dates a report can cover: any real diary's, and none so far out that the date arithmetic
+# behind the report overflows (the day after 9999-12-31, or 0001-01-01 midnight in Tokyo).
+REPORT_DATES = [
+    MinValueValidator(datetime.date(1900, 1, 1)),
+    MaxValueValidator(datetime.date(2999, 12, 31)),
+]
+
+
 class RangeForm(forms.Form):
     """The dates of the doctor's report and the CSV download (the last 30 days by default)."""
 
-    start = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(
+        label=_("From"), widget=forms.DateInput(attrs={"type": "date"}), validators=REPORT_DATES
+    )
+    end = forms.DateField(
+        label=_("To"), widget=forms.DateInput(attrs={"type": "date"}), validators=REPORT_DATES
+    )
 
     @classmethod
     def from_query(cls, query):

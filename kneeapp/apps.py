@@ -7,6 +7,15 @@ class KneeappConfig(AppConfig):
     name = "kneeapp"
     verbose_name = "Accounts"
 
+    def ready(self):
+        from django.contrib.auth.signals import user_logged_in
+
+        from kneeapp.middleware import session_started
+
+        # Every way of signing in goes through login(), which sends this: the session's
+        # idle and absolute timeouts start there.
+        user_logged_in.connect(session_started, dispatch_uid="kneeapp.session_started")
+
     def offline_urls(self):
         from django.templatetags.static import static
         from django.urls import reverse

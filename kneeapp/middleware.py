@@ -33,51 +33,58 @@ class PermissionsPolicyMiddleware:
         return response
 
 
+def start_session(request, now: int | None = None) -> None:
+    """Mark the session as signed in now.
+
+    Run at every sign-in by the ``user_logged_in`` receiver that KneeappConfig.ready()
+    connects: the sign-in page, the admin's, sign-up and the test client's force_login alike.
+    """
+    now = int(time.time()) if now is None else now
+    session = request.session
+    session[SIGNED_IN_AT] = session[LAST_SEEN_AT] = now
+    # An absolute end for the cookie and the stored row too: without it every write of the
+    # last-seen time would push the expiry SESSION_COOKIE_AGE further away.
+    session.set_expiry(dt.datetime.fromtimestamp(now + settings.SESSION_COOKIE_AGE, tz=dt.UTC))
+
+
+def session_started(sender, request, user, **kwargs) -> None:
+    start_session(request)
+
+
 class SessionTimeoutMiddleware:
     """Sign out after ``SESSION_IDLE_TIMEOUT`` seconds without a request, and in any case
     ``SESSION_COOKIE_AGE`` seconds after signing in.
 
     Health data on a phone left on a table, or a shared computer, should not stay open. Goes
-    after ``AuthenticationMiddleware``. Times are Unix seconds kept in the session.
+    after ``AuthenticationMiddleware`` and ``MessageMiddleware``. Times are Unix seconds kept
+    in the session.
     """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        now = int(time.time())
         if request.user.is_authenticated:
-            self.check(request, now)
-        response = self.get_response(request)
-        # DRF leaves request.user as None for an anonymous API request (UNAUTHENTICATED_USER).
-        user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated and SIGNED_IN_AT not in request.session:
-            self.start(request, now)  # signed in by this request
-        return response
+            now = int(time.time())
+            if SIGNED_IN_AT in request.session:
+                self.check(request, now)
+            else:
+                start_session(request, now)  # a session older than this middleware
+        return self.get_response(request)
 
     def check(self, request, now: int) -> None:
         session = request.session
-        signed_in_at = session.get(SIGNED_IN_AT, now)
-        last_seen_at = session.get(LAST_SEEN_AT, now)
-        if now - signed_in_at >= settings.SESSION_COOKIE_AGE:
+        if now - session[SIGNED_IN_AT] >= settings.SESSION_COOKIE_AGE:
             logout(request)
             messages.info(request, _("You were signed out: please sign in again."))
-        elif now - last_seen_at >= settings.SESSION_IDLE_TIMEOUT:
+        elif now - session.get(LAST_SEEN_AT, 0) >= settings.SESSION_IDLE_TIMEOUT:
             logout(request)
             messages.info(
                 request,
                 _("You were signed out after a while without activity, to keep your data private."),
             )
-        elif now - last_seen_at >= LAST_SEEN_RESOLUTION:
+        elif now - session[LAST_SEEN_AT] >= LAST_SEEN_RESOLUTION:
             session[LAST_SEEN_AT] = now
-
-    def start(self, request, now: int) -> None:
-        session = request.session
-        session[SIGNED_IN_AT] = session[LAST_SEEN_AT] = now
-        # An absolute end for the cookie and the stored row too: without it every write of
-        # the last-seen time would push the expiry SESSION_COOKIE_AGE further away.
-        end = dt.datetime.fromtimestamp(now + settings.SESSION_COOKIE_AGE, tz=dt.UTC)
-        session.set_expiry(end)
 
 
 class DatabaseRefusalMiddleware:

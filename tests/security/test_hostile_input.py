@@ -1,0 +1,645 @@
+"""Bad input to every form and endpoint: refused by name, never a 500, nothing saved changed.
+
+Hypothesis sends huge and empty strings, wrong types, NUL and lone surrogates, right-to-left
+and emoji text, HTML and SQL-ish strings, far dates, NaN and infinities. The API must answer
+400 with a message under the field's name; a page must show its form again with the field's
+error. Two patients' rows are compared before and after every refused request. A hostile
+value that is fair input (a name or a note may contain ``<script>``) must come back escaped
+on every page that shows it.
+"""
+
+import datetime as dt
+import json
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from urllib.parse import quote
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+from hypothesis import event, given
+from hypothesis import strategies as st
+
+from diary.models import DiaryEntry
+from reminders.models import ReminderSchedule
+from reminders.preferences import FIELDS as PREFERENCE_FIELDS
+from tests.conftest import PASSWORD
+from tests.security.fuzz_data import AUTH, P256DH, make_patient, snapshot
+from tests.security.fuzz_hostile import (
+    BOUNDED,
+    assert_escaped,
+    assert_form_refusal,
+    assert_json_refusal,
+    form_text,
+    has_non_finite,
+    json_value,
+    send_json,
+)
+from triage.knowledge import FINDING_IDS
+
+MISSING = object()
+# A field whose error may rightly be reported on its partner: "give both or neither".
+PARTNERS = {
+    "quiet_hours_start": ("quiet_hours_end",),
+    "password1": ("password2",),
+    "new_password1": ("new_password2",),
+}
+ENTRY_FIELDS = (
+    "date",
+    "pain",
+    "swelling",
+    "stiffness",
+    "walked_normally",
+    "rice",
+    "pain_relief",
+    "stretches_done",
+    "notes",
+    "red_flags",
+)
+
+
+@pytest.fixture(autouse=True)
+def fast_hashing(settings):
+    # Every sign-in, password change and deletion checks a password; the real hasher would
+    # make these tests take minutes. What is tested is the input, not the hashing.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@dataclass
+class World:
+    owner: object
+    other: object
+    client: Client  # signed in as the owner
+
+    @property
+    def entry(self) -> DiaryEntry:
+        return DiaryEntry.objects.of(self.owner).order_by("created_at").first()
+
+    @property
+    def schedule(self) -> ReminderSchedule:
+        return ReminderSchedule.objects.filter(plan__patient=self.owner).first()
+
+    def snapshots(self) -> tuple[dict, dict]:
+        return snapshot(self.owner), snapshot(self.other)
+
+
+@pytest.fixture
+def world(db) -> World:
+    owner = make_patient("owner@test.example")
+    other = make_patient("other@test.example")
+    client = Client()
+    client.force_login(owner)
+    return World(owner, other, client)
+
+
+def today() -> str:
+    return timezone.localdate().isoformat()
+
+
+def pages_showing_notes(world: World) -> None:
+    """Every page that shows a diary note, for the entry just written."""
+    entry = DiaryEntry.objects.of(world.owner).order_by("-updated_at").first()
+    start = (timezone.localdate() - dt.timedelta(days=400)).isoformat()
+    for url in (
+        "/diary/history/",
+        f"/diary/{entry.pk}/",
+        f"/diary/{entry.pk}/edit/",
+        f"/diary/report/?start={start}&end={today()}",
+    ):
+        response = world.client.get(url)
+        assert response.status_code == 200, url
+        assert_escaped(response.content.decode())
+    csv = world.client.get(f"/diary/report.csv?start={start}&end={today()}")
+    assert csv["Content-Type"].startswith("text/csv")
+    assert csv["Content-Disposition"].startswith("attachment")
+    assert csv["X-Content-Type-Options"] == "nosniff"
+
+
+# --- the API ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Api:
+    name: str
+    method: str
+    url: Callable[[World], str]
+    body: Callable[[World], dict]  # a valid request
+    fields: tuple[str, ...]
+    not_found_ok: bool = False  # an unknown schedule or subscription is rightly a 404
+    after_accept: Callable[[World], None] = lambda world: None
+
+
+def entry_body(world: World) -> dict:
+    return {
+        "date": today(),
+        "pain": 3,
+        "swelling": "mild",
+        "stiffness": True,
+        "walked_normally": False,
+        "rice": False,
+        "pain_relief": True,
+        "stretches_done": [],
+        "notes": "better today",
+        "red_flags": [],
+        "client_updated_at": timezone.now().isoformat(),
+    }
+
+
+API = [
+    Api(
+        "diary entry",
+        "put",
+        lambda world: f"/api/v1/diary/entries/{world.entry.pk}/",
+        entry_body,
+        (*ENTRY_FIELDS, "client_updated_at"),
+        after_accept=pages_showing_notes,
+    ),
+    Api(
+        "preferences",
+        "patch",
+        lambda world: "/api/v1/preferences/",
+        lambda world: {
+            "remind_by_email": False,
+            "time_zone": "Europe/Paris",
+            "quiet_hours_start": "22:00",
+            "quiet_hours_end": "07:00",
+        },
+        tuple(PREFERENCE_FIELDS),
+    ),
+    Api(
+        "stretches done",
+        "post",
+        lambda world: "/api/v1/plan/done/",
+        lambda world: {"schedule": world.schedule.pk, "date": today()},
+        ("schedule", "date"),
+        not_found_ok=True,
+    ),
+    Api(
+        "push subscription",
+        "post",
+        lambda world: "/api/v1/push-subscriptions/",
+        lambda world: {
+            "endpoint": "https://push.example.net/send/new",
+            "keys": {"p256dh": P256DH, "auth": AUTH},
+            "expirationTime": None,
+        },
+        ("endpoint", "keys", "expirationTime"),
+    ),
+    Api(
+        "forget a push subscription",
+        "delete",
+        lambda world: "/api/v1/push-subscriptions/",
+        lambda world: {"endpoint": f"https://push.example.net/send/{world.owner.pk}"},
+        ("endpoint",),
+        not_found_ok=True,
+    ),
+    Api(
+        "assessment",
+        "post",
+        lambda world: "/api/v1/triage/assessments/",
+        lambda world: {"id": str(uuid.uuid4()), "answers": {"age": 40, "calf_swelling": False}},
+        ("id", "answers"),
+    ),
+]
+
+
+@pytest.mark.parametrize("api", API, ids=lambda api: api.name)
+@BOUNDED
+@given(data=st.data())
+def test_an_api_field_with_a_hostile_value_is_refused_by_name(world, api, data):
+    field = data.draw(st.sampled_from(api.fields), label="field")
+    value = data.draw(st.one_of(st.just(MISSING), json_value), label="value")
+    body = api.body(world)
+    if value is MISSING:
+        body.pop(field, None)
+    else:
+        body[field] = value
+    before = world.snapshots()
+    response = send_json(world.client, api.method, api.url(world), body)
+    event(f"{field}: {response.status_code}")
+    if has_non_finite(value):
+        assert_json_refusal(response)  # not JSON at all: a parse error, under "detail"
+    elif response.status_code < 300:
+        api.after_accept(world)
+    elif response.status_code == 404 and api.not_found_ok:
+        pass
+    else:
+        assert_json_refusal(response, field, *PARTNERS.get(field, ()))
+    if response.status_code >= 300:
+        assert world.snapshots() == before
+    assert snapshot(world.other) == before[1]
+
+
+@pytest.mark.parametrize("api", API, ids=lambda api: api.name)
+@BOUNDED
+@given(body=json_value)
+def test_an_api_body_of_any_shape_is_never_a_server_error(world, api, body):
+    before = world.snapshots()
+    response = send_json(world.client, api.method, api.url(world), body)
+    assert response.status_code in (200, 201, 204, 400, 404), response.content[:300]
+    if response.status_code >= 300:
+        assert world.snapshots() == before
+
+
+@BOUNDED
+@given(query=st.dictionaries(st.sampled_from(["since", "until", "page"]), form_text, max_size=3))
+def test_the_diary_list_takes_any_query(world, query):
+    response = world.client.get("/api/v1/diary/entries/", query)
+    assert response.status_code in (200, 400, 404), response.content[:300]
+    if response.status_code == 400:
+        assert set(response.json()) <= {"since", "until"}
+
+
+PRIVATE_NETWORKS = (
+    "127.0.0.0/8",
+    "10.0.0.0/8",
+    "172.16.0.0/12",
+    "192.168.0.0/16",
+    "169.254.0.0/16",
+    "100.64.0.0/10",
+    "0.0.0.0/8",
+    "224.0.0.0/4",
+    "::1/128",
+    "fc00::/7",
+    "fe80::/10",
+    "::ffff:10.0.0.0/104",
+)
+NOT_PUSH_SERVICES = (
+    "http://push.example.net/send/1",
+    "ftp://push.example.net/send/1",
+    "file:///etc/passwd",
+    "javascript:alert(1)",
+    "https://localhost/send/1",
+    "https://LOCALHOST./send/1",
+    "https://push.localhost/send/1",
+    "https://printer.local/send/1",
+    "https://intranet/send/1",
+    "https://metadata.google.internal/computeMetadata/v1/",
+    "https://push.example.net:8443/send/1",
+    "https://user:secret@push.example.net/send/1",
+    "https://2130706433/send/1",
+    "https://0x7f.0.0.1/send/1",
+    "https://127.1/send/1",
+    "https://[::]/send/1",
+    "//push.example.net/send/1",
+    "https:///send/1",
+    "https://" + "a" * 1000 + ".com/send/1",
+)
+
+
+def url_of(address) -> str:
+    host = f"[{address}]" if address.version == 6 else str(address)
+    return f"https://{host}/send/1"
+
+
+@BOUNDED
+@given(
+    endpoint=st.one_of(
+        st.one_of(*(st.ip_addresses(network=network) for network in PRIVATE_NETWORKS)).map(url_of),
+        st.sampled_from(NOT_PUSH_SERVICES),
+    )
+)
+def test_a_push_endpoint_off_the_public_internet_is_refused(world, settings, endpoint):
+    settings.REMINDERS_ALLOW_LOOPBACK_PUSH = False
+    body = {"endpoint": endpoint, "keys": {"p256dh": P256DH, "auth": AUTH}}
+    before = world.snapshots()
+    response = send_json(world.client, "post", "/api/v1/push-subscriptions/", body)
+    assert response.status_code == 400 and "endpoint" in response.json(), response.content
+    assert world.snapshots() == before
+
+
+def test_a_lone_surrogate_quoted_in_an_error_is_still_answered(world):
+    """A 400 that repeats the bad value back used to fail to encode, as a 500."""
+    response = send_json(
+        world.client, "post", "/api/v1/triage/assessments/", {"answers": {"\ud800": 1}}
+    )
+    assert_json_refusal(response, "answers")
+    body = entry_body(world) | {"swelling": "\udfff"}
+    response = send_json(world.client, "put", f"/api/v1/diary/entries/{uuid.uuid4()}/", body)
+    assert_json_refusal(response, "swelling")
+
+
+def test_a_number_is_not_an_assessment_id(world):
+    for value in (False, 0, 7, 2**127):
+        body = {"id": value, "answers": {}}
+        response = send_json(world.client, "post", "/api/v1/triage/assessments/", body)
+        assert_json_refusal(response, "id")
+
+
+def test_an_empty_date_bound_is_refused_not_ignored(world):
+    response = world.client.get("/api/v1/diary/entries/?since=&until=2026-01-01")
+    assert_json_refusal(response, "since")
+
+
+def test_a_body_too_large_is_refused(world):
+    notes = "x" * (3 * 1024 * 1024)
+    before = world.snapshots()
+    body = entry_body(world) | {"notes": notes}
+    response = send_json(world.client, "put", f"/api/v1/diary/entries/{world.entry.pk}/", body)
+    assert response.status_code in (400, 413)
+    response = world.client.post("/diary/", {"id": str(uuid.uuid4()), "notes": notes})
+    assert response.status_code in (400, 413)
+    assert world.snapshots() == before
+
+
+# --- the pages ----------------------------------------------------------------------------
+
+NEW_PASSWORD = "a-new-long-password-77"
+ENTRY_FORM_FIELDS = ("id", *ENTRY_FIELDS)
+form_value = st.one_of(st.just(MISSING), form_text, st.lists(form_text, min_size=2, max_size=3))
+
+
+@dataclass(frozen=True)
+class Page:
+    name: str
+    url: Callable[[World], str]
+    data: Callable[[World], dict]  # a valid submission
+    fields: tuple[str, ...]
+    signed_in: bool = True
+    after_accept: Callable[[World], None] = lambda world: None
+
+
+def never(world: World) -> None:
+    pytest.fail("a hostile value was accepted")
+
+
+def profile_escaped(world: World) -> None:
+    assert_escaped(world.client.get("/account/").content.decode())
+
+
+def entry_form(entry_id) -> dict:
+    return {
+        "id": str(entry_id),
+        "date": today(),
+        "pain": "3",
+        "swelling": "mild",
+        "walked_normally": "on",
+        "notes": "better today",
+    }
+
+
+PAGES = [
+    Page(
+        "sign up",
+        lambda world: "/account/signup/",
+        lambda world: {
+            "email": f"new-{uuid.uuid4().hex}@test.example",
+            "password1": NEW_PASSWORD,
+            "password2": NEW_PASSWORD,
+            "time_zone": "Europe/Paris",
+        },
+        ("email", "password1", "password2", "time_zone"),
+        signed_in=False,
+    ),
+    Page(
+        "sign in",
+        lambda world: "/account/login/",
+        lambda world: {"username": world.owner.email, "password": PASSWORD},
+        ("username", "password"),
+        signed_in=False,
+        after_accept=never,
+    ),
+    Page(
+        "password reset",
+        lambda world: "/account/password-reset/",
+        lambda world: {"email": world.owner.email},
+        ("email",),
+        signed_in=False,
+    ),
+    Page(
+        "profile",
+        lambda world: "/account/",
+        lambda world: {
+            "name": "Pat",
+            "time_zone": "Europe/London",
+            "remind_by_email": "on",
+            "quiet_hours_start": "22:00",
+            "quiet_hours_end": "07:00",
+        },
+        (
+            "name",
+            "time_zone",
+            "remind_by_email",
+            "remind_by_push",
+            "quiet_hours_start",
+            "quiet_hours_end",
+        ),
+        after_accept=profile_escaped,
+    ),
+    Page(
+        "password change",
+        lambda world: "/account/password/",
+        lambda world: {
+            "old_password": PASSWORD,
+            "new_password1": NEW_PASSWORD,
+            "new_password2": NEW_PASSWORD,
+        },
+        ("old_password", "new_password1", "new_password2"),
+        after_accept=never,
+    ),
+    Page(
+        "account deletion",
+        lambda world: "/account/delete/",
+        lambda world: {"password": PASSWORD, "confirm": "on"},
+        ("password",),  # any "confirm" is a yes: with the right password, deleting is right
+        after_accept=never,
+    ),
+    Page(
+        "diary entry",
+        lambda world: "/diary/",
+        lambda world: entry_form(uuid.uuid4()),
+        ENTRY_FORM_FIELDS,
+        after_accept=pages_showing_notes,
+    ),
+    Page(
+        "diary edit",
+        lambda world: f"/diary/{world.entry.pk}/edit/",
+        lambda world: entry_form(world.entry.pk),
+        ENTRY_FORM_FIELDS,
+        after_accept=pages_showing_notes,
+    ),
+    Page(
+        "reminder settings",
+        lambda world: "/plan/preferences/",
+        lambda world: {
+            "time_zone": "Europe/London",
+            "remind_by_email": "on",
+            "quiet_hours_start": "",
+            "quiet_hours_end": "",
+        },
+        tuple(PREFERENCE_FIELDS),
+    ),
+]
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda page: page.name)
+@BOUNDED
+@given(data=st.data())
+def test_a_form_with_a_hostile_value_is_shown_again_with_its_error(world, page, data):
+    field = data.draw(st.sampled_from(page.fields), label="field")
+    value = data.draw(form_value, label="value")
+    post = page.data(world)
+    if value is MISSING:
+        post.pop(field, None)
+    else:
+        post[field] = value
+    client = world.client if page.signed_in else Client()
+    before = world.snapshots()
+    response = client.post(page.url(world), post)
+    event(f"{field}: {response.status_code}")
+    if response.status_code == 302:
+        page.after_accept(world)
+    else:
+        assert_form_refusal(response, field, *PARTNERS.get(field, ()))
+        assert world.snapshots() == before
+    assert snapshot(world.other) == before[1]
+
+
+def screen_ids() -> list[str]:
+    from triage.knowledge import load_knowledge
+
+    return [screen["id"] for screen in load_knowledge()["screens"]]
+
+
+as_json_text = json_value.map(lambda value: json.dumps(value, allow_nan=True))
+checker_fields = st.dictionaries(
+    st.sampled_from(["screen", "answers", "action", "change", "review", *FINDING_IDS[:12]]),
+    st.one_of(form_text, as_json_text, st.sampled_from(["next", "back", "yes", "no", "1"])),
+    max_size=6,
+)
+
+
+@BOUNDED
+@given(fields=checker_fields, screen=st.sampled_from(screen_ids()), htmx=st.booleans())
+def test_the_checker_takes_any_step_without_a_server_error(fields, screen, htmx):
+    post = {"screen": screen} | fields
+    headers = {"HX-Request": "true"} if htmx else {}
+    response = Client().post("/triage/", post, headers=headers)
+    assert response.status_code == 200
+    assert_escaped(response.content.decode())
+
+
+@BOUNDED
+@given(
+    fields=st.dictionaries(
+        st.sampled_from(["answers", "id", "then"]), st.one_of(form_text, as_json_text), max_size=3
+    )
+)
+def test_saving_a_result_with_hostile_fields_only_adds_a_checked_result(world, fields):
+    before = world.snapshots()
+    response = world.client.post("/triage/save/", fields)
+    assert response.status_code in (302, 404)
+    if response.status_code == 302:
+        assert response["Location"].startswith("/") and not response["Location"].startswith("//")
+    after = world.snapshots()
+    assert after[1] == before[1]
+    assert {key: rows for key, rows in after[0].items() if key != "assessments"} == {
+        key: rows for key, rows in before[0].items() if key != "assessments"
+    }
+    assert all(row in after[0]["assessments"] for row in before[0]["assessments"])
+
+
+@BOUNDED
+@given(field=st.sampled_from(["schedule", "date"]), value=form_value)
+def test_marking_done_with_hostile_fields_changes_nothing_else(world, field, value):
+    post = {"schedule": str(world.schedule.pk), "date": today()}
+    if value is MISSING:
+        post.pop(field)
+    else:
+        post[field] = value
+    before = world.snapshots()
+    response = world.client.post("/plan/done/", post)
+    assert response.status_code in (302, 404)
+    after = world.snapshots()
+    assert after[1] == before[1]
+    assert {key: rows for key, rows in after[0].items() if key != "done"} == {
+        key: rows for key, rows in before[0].items() if key != "done"
+    }
+
+
+HOSTILE_PATHS = (
+    "/diary/{}/",
+    "/diary/{}/edit/",
+    "/diary/{}/delete/",
+    "/diary/history/?page={}",
+    "/diary/chart/?days={}",
+    "/diary/report/?start={}&end={}",
+    "/diary/report.csv?start={}",
+    "/triage/assessments/{}/",
+    "/plan/unsubscribe/{}/",
+    "/account/password-reset/{}/{}/",
+    "/api/v1/diary/entries/{}/",
+    "/api/v1/triage/assessments/{}/",
+)
+
+
+@BOUNDED
+@given(
+    template=st.sampled_from(HOSTILE_PATHS),
+    segment=st.one_of(form_text, st.sampled_from(["0001-01-01", "9999-12-31", "-5"])),
+    method=st.sampled_from(["get", "post"]),
+)
+def test_a_hostile_url_is_answered_without_a_server_error(world, template, segment, method):
+    before = world.snapshots()
+    url = template.replace("{}", quote(segment, safe=""))
+    response = getattr(world.client, method)(url)
+    assert response.status_code in (200, 302, 400, 404, 405), (url, response.status_code)
+    if response.get("Content-Type", "").startswith("text/html"):
+        assert_escaped(response.content.decode())
+    assert world.snapshots() == before
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["start=0001-01-01&end=9999-12-31", "start=9999-12-30&end=9999-12-31", "end=0001-01-01"],
+)
+def test_a_report_of_far_dates_is_refused_by_field(world, query):
+    """The report's plan section worked a day past 9999-12-31 out: a 500."""
+    response = world.client.get(f"/diary/report/?{query}")
+    assert response.status_code == 200
+    assert set(response.context["form"].errors) & {"start", "end"}
+    assert world.client.get(f"/diary/report.csv?{query}").status_code == 200
+
+
+NOT_UTF8 = (
+    b"notes=%ED%A0%80&pain=3",  # a lone surrogate, as UTF-8 bytes
+    b"notes=%FF%FE%00&pain=%00",
+    b"name=\xc3\x28&time_zone=%C0%AF",
+    b"\xff\xfe\x00\x00",
+    b"=&=&&==&%",
+    b"a=" + b"%" * 1000,
+)
+
+
+@pytest.mark.parametrize(
+    "url", ["/diary/", "/account/", "/plan/preferences/", "/triage/", "/triage/save/"]
+)
+def test_a_form_body_that_is_not_utf8_is_answered_without_a_server_error(world, url):
+    before = world.snapshots()
+    for body in NOT_UTF8:
+        response = world.client.generic(
+            "POST", url, body, content_type="application/x-www-form-urlencoded"
+        )
+        assert response.status_code in (200, 302, 400), (body, response.status_code)
+    if url != "/triage/save/":  # saving a result with unreadable answers saves an empty one
+        assert world.snapshots() == before
+
+
+def test_hostile_text_that_is_accepted_comes_back_escaped_everywhere(world):
+    name = '"><script>alert(1)</script>'
+    notes = "=1+1 </textarea><script>alert(1)</script><img src=x onerror=alert(1)>"
+    profile = PAGES[3].data(world) | {"name": name}
+    assert world.client.post("/account/", profile).status_code == 302
+    page = world.client.get("/account/").content.decode()
+    assert_escaped(page)
+    assert "&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    entry = entry_form(uuid.uuid4()) | {"notes": notes}
+    assert world.client.post("/diary/", entry).status_code == 302
+    pages_showing_notes(world)
+    history = world.client.get("/diary/history/").content.decode()
+    assert "&lt;/textarea&gt;&lt;script&gt;alert(1)&lt;/script&gt;" in history
+    csv = world.client.get(f"/diary/report.csv?start={today()}&end={today()}").content.decode()
+    assert "'=1+1" in csv  # a spreadsheet must not run it as a formula
+    api = world.client.get(f"/api/v1/diary/entries/{entry['id']}/")
+    assert api.json()["notes"] == notes and api["X-Content-Type-Options"] == "nosniff"

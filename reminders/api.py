@@ -83,7 +83,8 @@ def push_subscriptions(request: Request) -> Response:
             "patient": request.user,
             "p256dh": data["keys"]["p256dh"],
             "auth": data["keys"]["auth"],
-            "user_agent": request.headers.get("User-Agent", "")[:200],
+            # gunicorn refuses a NUL in a header, but PostgreSQL would 500 on one anyway.
+            "user_agent": request.headers.get("User-Agent", "").replace("\x00", "")[:200],
         },
     )
     if not request.user.remind_by_push:

@@ -309,6 +309,19 @@ def test_a_push_endpoint_off_the_public_internet_is_refused(world, settings, end
     assert world.snapshots() == before
 
 
+def test_a_nul_in_the_user_agent_is_not_stored(world):
+    body = {
+        "endpoint": "https://push.example.net/send/new",
+        "keys": {"p256dh": P256DH, "auth": AUTH},
+    }
+    url = "/api/v1/push-subscriptions/"
+    response = world.client.post(
+        url, json.dumps(body), content_type="application/json", headers={"User-Agent": "a\x00b"}
+    )
+    assert response.status_code == 201
+    assert world.owner.push_subscriptions.get(endpoint=body["endpoint"]).user_agent == "ab"
+
+
 def test_a_lone_surrogate_quoted_in_an_error_is_still_answered(world):
     """A 400 that repeats the bad value back used to fail to encode, as a 500."""
     response = send_json(

@@ -21,6 +21,7 @@ from django.utils import timezone
 from hypothesis import event, given
 from hypothesis import strategies as st
 
+from diary.models import CONTENT_FIELDS as ENTRY_FIELDS
 from diary.models import DiaryEntry
 from reminders.models import ReminderSchedule
 from reminders.preferences import FIELDS as PREFERENCE_FIELDS
@@ -45,18 +46,6 @@ PARTNERS = {
     "password1": ("password2",),
     "new_password1": ("new_password2",),
 }
-ENTRY_FIELDS = (
-    "date",
-    "pain",
-    "swelling",
-    "stiffness",
-    "walked_normally",
-    "rice",
-    "pain_relief",
-    "stretches_done",
-    "notes",
-    "red_flags",
-)
 
 
 @pytest.fixture(autouse=True)

@@ -86,9 +86,67 @@ json_value = st.recursive(
     ),
     max_leaves=8,
 )
-far_dates = st.sampled_from(
-    ["0001-01-01", "1000-06-15", "1900-01-01", "2999-12-31", "9999-12-31", "0000-00-00"]
+# Leave the field out of the request altogether.
+MISSING = object()
+form_value = st.one_of(st.just(MISSING), form_text, st.lists(form_text, min_size=2, max_size=3))
+
+PRIVATE_NETWORKS = (
+    "127.0.0.0/8",
+    "10.0.0.0/8",
+    "172.16.0.0/12",
+    "192.168.0.0/16",
+    "169.254.0.0/16",
+    "100.64.0.0/10",
+    "0.0.0.0/8",
+    "224.0.0.0/4",
+    "::1/128",
+    "fc00::/7",
+    "fe80::/10",
+    "::ffff:10.0.0.0/104",
 )
+NOT_PUSH_SERVICES = (
+    "http://push.example.net/send/1",
+    "ftp://push.example.net/send/1",
+    "file:///etc/passwd",
+    "javascript:alert(1)",
+    "https://localhost/send/1",
+    "https://LOCALHOST./send/1",
+    "https://push.localhost/send/1",
+    "https://printer.local/send/1",
+    "https://intranet/send/1",
+    "https://metadata.google.internal/computeMetadata/v1/",
+    "https://push.example.net:8443/send/1",
+    "https://user:secret@push.example.net/send/1",
+    "https://2130706433/send/1",
+    "https://0x7f.0.0.1/send/1",
+    "https://127.1/send/1",
+    "https://[::]/send/1",
+    "//push.example.net/send/1",
+    "https:///send/1",
+    "https://" + "a" * 1000 + ".com/send/1",
+)
+
+
+def url_of(address) -> str:
+    host = f"[{address}]" if address.version == 6 else str(address)
+    return f"https://{host}/send/1"
+
+
+HOSTILE_PATHS = (
+    "/diary/{}/",
+    "/diary/{}/edit/",
+    "/diary/{}/delete/",
+    "/diary/history/?page={}",
+    "/diary/chart/?days={}",
+    "/diary/report/?start={}&end={}",
+    "/diary/report.csv?start={}",
+    "/triage/assessments/{}/",
+    "/plan/unsubscribe/{}/",
+    "/account/password-reset/{}/{}/",
+    "/api/v1/diary/entries/{}/",
+    "/api/v1/triage/assessments/{}/",
+)
+
 
 BOUNDED = settings(
     max_examples=25,

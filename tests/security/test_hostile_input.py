@@ -8,44 +8,43 @@ value that is fair input (a name or a note may contain ``<script>``) must come b
 on every page that shows it.
 """
 
-import datetime as dt
 import json
 import uuid
-from collections.abc import Callable
-from dataclasses import dataclass
 from urllib.parse import quote
 
 import pytest
 from django.test import Client
-from django.utils import timezone
 from hypothesis import event, given
 from hypothesis import strategies as st
 
-from diary.models import CONTENT_FIELDS as ENTRY_FIELDS
-from diary.models import DiaryEntry
-from reminders.models import ReminderSchedule
-from reminders.preferences import FIELDS as PREFERENCE_FIELDS
-from tests.conftest import PASSWORD
+from tests.security.fuzz_cases import (
+    API,
+    PAGES,
+    PARTNERS,
+    World,
+    entry_body,
+    entry_form,
+    pages_showing_notes,
+    today,
+)
 from tests.security.fuzz_data import AUTH, P256DH, make_patient, snapshot
 from tests.security.fuzz_hostile import (
     BOUNDED,
+    HOSTILE_PATHS,
+    MISSING,
+    NOT_PUSH_SERVICES,
+    PRIVATE_NETWORKS,
     assert_escaped,
     assert_form_refusal,
     assert_json_refusal,
     form_text,
+    form_value,
     has_non_finite,
     json_value,
     send_json,
+    url_of,
 )
 from triage.knowledge import FINDING_IDS
-
-MISSING = object()
-# A field whose error may rightly be reported on its partner: "give both or neither".
-PARTNERS = {
-    "quiet_hours_start": ("quiet_hours_end",),
-    "password1": ("password2",),
-    "new_password1": ("new_password2",),
-}
 
 
 @pytest.fixture(autouse=True)
@@ -53,24 +52,6 @@ def fast_hashing(settings):
     # Every sign-in, password change and deletion checks a password; the real hasher would
     # make these tests take minutes. What is tested is the input, not the hashing.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@dataclass
-class World:
-    owner: object
-    other: object
-    client: Client  # signed in as the owner
-
-    @property
-    def entry(self) -> DiaryEntry:
-        return DiaryEntry.objects.of(self.owner).order_by("created_at").first()
-
-    @property
-    def schedule(self) -> ReminderSchedule:
-        return ReminderSchedule.objects.filter(plan__patient=self.owner).first()
-
-    def snapshots(self) -> tuple[dict, dict]:
-        return snapshot(self.owner), snapshot(self.other)
 
 
 @pytest.fixture
@@ -82,115 +63,7 @@ def world(db) -> World:
     return World(owner, other, client)
 
 
-def today() -> str:
-    return timezone.localdate().isoformat()
-
-
-def pages_showing_notes(world: World) -> None:
-    """Every page that shows a diary note, for the entry just written."""
-    entry = DiaryEntry.objects.of(world.owner).order_by("-updated_at").first()
-    start = (timezone.localdate() - dt.timedelta(days=400)).isoformat()
-    for url in (
-        "/diary/history/",
-        f"/diary/{entry.pk}/",
-        f"/diary/{entry.pk}/edit/",
-        f"/diary/report/?start={start}&end={today()}",
-    ):
-        response = world.client.get(url)
-        assert response.status_code == 200, url
-        assert_escaped(response.content.decode())
-    csv = world.client.get(f"/diary/report.csv?start={start}&end={today()}")
-    assert csv["Content-Type"].startswith("text/csv")
-    assert csv["Content-Disposition"].startswith("attachment")
-    assert csv["X-Content-Type-Options"] == "nosniff"
-
-
-# --- the API ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Api:
-    name: str
-    method: str
-    url: Callable[[World], str]
-    body: Callable[[World], dict]  # a valid request
-    fields: tuple[str, ...]
-    not_found_ok: bool = False  # an unknown schedule or subscription is rightly a 404
-    after_accept: Callable[[World], None] = lambda world: None
-
-
-def entry_body(world: World) -> dict:
-    return {
-        "date": today(),
-        "pain": 3,
-        "swelling": "mild",
-        "stiffness": True,
-        "walked_normally": False,
-        "rice": False,
-        "pain_relief": True,
-        "stretches_done": [],
-        "notes": "better today",
-        "red_flags": [],
-        "client_updated_at": timezone.now().isoformat(),
-    }
-
-
-API = [
-    Api(
-        "diary entry",
-        "put",
-        lambda world: f"/api/v1/diary/entries/{world.entry.pk}/",
-        entry_body,
-        (*ENTRY_FIELDS, "client_updated_at"),
-        after_accept=pages_showing_notes,
-    ),
-    Api(
-        "preferences",
-        "patch",
-        lambda world: "/api/v1/preferences/",
-        lambda world: {
-            "remind_by_email": False,
-            "time_zone": "Europe/Paris",
-            "quiet_hours_start": "22:00",
-            "quiet_hours_end": "07:00",
-        },
-        tuple(PREFERENCE_FIELDS),
-    ),
-    Api(
-        "stretches done",
-        "post",
-        lambda world: "/api/v1/plan/done/",
-        lambda world: {"schedule": world.schedule.pk, "date": today()},
-        ("schedule", "date"),
-        not_found_ok=True,
-    ),
-    Api(
-        "push subscription",
-        "post",
-        lambda world: "/api/v1/push-subscriptions/",
-        lambda world: {
-            "endpoint": "https://push.example.net/send/new",
-            "keys": {"p256dh": P256DH, "auth": AUTH},
-            "expirationTime": None,
-        },
-        ("endpoint", "keys", "expirationTime"),
-    ),
-    Api(
-        "forget a push subscription",
-        "delete",
-        lambda world: "/api/v1/push-subscriptions/",
-        lambda world: {"endpoint": f"https://push.example.net/send/{world.owner.pk}"},
-        ("endpoint",),
-        not_found_ok=True,
-    ),
-    Api(
-        "assessment",
-        "post",
-        lambda world: "/api/v1/triage/assessments/",
-        lambda world: {"id": str(uuid.uuid4()), "answers": {"age": 40, "calf_swelling": False}},
-        ("id", "answers"),
-    ),
-]
+# --- the API --------------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("api", API, ids=lambda api: api.name)
@@ -238,48 +111,6 @@ def test_the_diary_list_takes_any_query(world, query):
     assert response.status_code in (200, 400, 404), response.content[:300]
     if response.status_code == 400:
         assert set(response.json()) <= {"since", "until"}
-
-
-PRIVATE_NETWORKS = (
-    "127.0.0.0/8",
-    "10.0.0.0/8",
-    "172.16.0.0/12",
-    "192.168.0.0/16",
-    "169.254.0.0/16",
-    "100.64.0.0/10",
-    "0.0.0.0/8",
-    "224.0.0.0/4",
-    "::1/128",
-    "fc00::/7",
-    "fe80::/10",
-    "::ffff:10.0.0.0/104",
-)
-NOT_PUSH_SERVICES = (
-    "http://push.example.net/send/1",
-    "ftp://push.example.net/send/1",
-    "file:///etc/passwd",
-    "javascript:alert(1)",
-    "https://localhost/send/1",
-    "https://LOCALHOST./send/1",
-    "https://push.localhost/send/1",
-    "https://printer.local/send/1",
-    "https://intranet/send/1",
-    "https://metadata.google.internal/computeMetadata/v1/",
-    "https://push.example.net:8443/send/1",
-    "https://user:secret@push.example.net/send/1",
-    "https://2130706433/send/1",
-    "https://0x7f.0.0.1/send/1",
-    "https://127.1/send/1",
-    "https://[::]/send/1",
-    "//push.example.net/send/1",
-    "https:///send/1",
-    "https://" + "a" * 1000 + ".com/send/1",
-)
-
-
-def url_of(address) -> str:
-    host = f"[{address}]" if address.version == 6 else str(address)
-    return f"https://{host}/send/1"
 
 
 @BOUNDED
@@ -345,134 +176,7 @@ def test_a_body_too_large_is_refused(world):
     assert world.snapshots() == before
 
 
-# --- the pages ----------------------------------------------------------------------------
-
-NEW_PASSWORD = "a-new-long-password-77"
-ENTRY_FORM_FIELDS = ("id", *ENTRY_FIELDS)
-form_value = st.one_of(st.just(MISSING), form_text, st.lists(form_text, min_size=2, max_size=3))
-
-
-@dataclass(frozen=True)
-class Page:
-    name: str
-    url: Callable[[World], str]
-    data: Callable[[World], dict]  # a valid submission
-    fields: tuple[str, ...]
-    signed_in: bool = True
-    after_accept: Callable[[World], None] = lambda world: None
-
-
-def never(world: World) -> None:
-    pytest.fail("a hostile value was accepted")
-
-
-def profile_escaped(world: World) -> None:
-    assert_escaped(world.client.get("/account/").content.decode())
-
-
-def entry_form(entry_id) -> dict:
-    return {
-        "id": str(entry_id),
-        "date": today(),
-        "pain": "3",
-        "swelling": "mild",
-        "walked_normally": "on",
-        "notes": "better today",
-    }
-
-
-PAGES = [
-    Page(
-        "sign up",
-        lambda world: "/account/signup/",
-        lambda world: {
-            "email": f"new-{uuid.uuid4().hex}@test.example",
-            "password1": NEW_PASSWORD,
-            "password2": NEW_PASSWORD,
-            "time_zone": "Europe/Paris",
-        },
-        ("email", "password1", "password2", "time_zone"),
-        signed_in=False,
-    ),
-    Page(
-        "sign in",
-        lambda world: "/account/login/",
-        lambda world: {"username": world.owner.email, "password": PASSWORD},
-        ("username", "password"),
-        signed_in=False,
-        after_accept=never,
-    ),
-    Page(
-        "password reset",
-        lambda world: "/account/password-reset/",
-        lambda world: {"email": world.owner.email},
-        ("email",),
-        signed_in=False,
-    ),
-    Page(
-        "profile",
-        lambda world: "/account/",
-        lambda world: {
-            "name": "Pat",
-            "time_zone": "Europe/London",
-            "remind_by_email": "on",
-            "quiet_hours_start": "22:00",
-            "quiet_hours_end": "07:00",
-        },
-        (
-            "name",
-            "time_zone",
-            "remind_by_email",
-            "remind_by_push",
-            "quiet_hours_start",
-            "quiet_hours_end",
-        ),
-        after_accept=profile_escaped,
-    ),
-    Page(
-        "password change",
-        lambda world: "/account/password/",
-        lambda world: {
-            "old_password": PASSWORD,
-            "new_password1": NEW_PASSWORD,
-            "new_password2": NEW_PASSWORD,
-        },
-        ("old_password", "new_password1", "new_password2"),
-        after_accept=never,
-    ),
-    Page(
-        "account deletion",
-        lambda world: "/account/delete/",
-        lambda world: {"password": PASSWORD, "confirm": "on"},
-        ("password",),  # any "confirm" is a yes: with the right password, deleting is right
-        after_accept=never,
-    ),
-    Page(
-        "diary entry",
-        lambda world: "/diary/",
-        lambda world: entry_form(uuid.uuid4()),
-        ENTRY_FORM_FIELDS,
-        after_accept=pages_showing_notes,
-    ),
-    Page(
-        "diary edit",
-        lambda world: f"/diary/{world.entry.pk}/edit/",
-        lambda world: entry_form(world.entry.pk),
-        ENTRY_FORM_FIELDS,
-        after_accept=pages_showing_notes,
-    ),
-    Page(
-        "reminder settings",
-        lambda world: "/plan/preferences/",
-        lambda world: {
-            "time_zone": "Europe/London",
-            "remind_by_email": "on",
-            "quiet_hours_start": "",
-            "quiet_hours_end": "",
-        },
-        tuple(PREFERENCE_FIELDS),
-    ),
-]
+# --- the pages ------------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda page: page.name)
@@ -558,22 +262,6 @@ def test_marking_done_with_hostile_fields_changes_nothing_else(world, field, val
     assert {key: rows for key, rows in after[0].items() if key != "done"} == {
         key: rows for key, rows in before[0].items() if key != "done"
     }
-
-
-HOSTILE_PATHS = (
-    "/diary/{}/",
-    "/diary/{}/edit/",
-    "/diary/{}/delete/",
-    "/diary/history/?page={}",
-    "/diary/chart/?days={}",
-    "/diary/report/?start={}&end={}",
-    "/diary/report.csv?start={}",
-    "/triage/assessments/{}/",
-    "/plan/unsubscribe/{}/",
-    "/account/password-reset/{}/{}/",
-    "/api/v1/diary/entries/{}/",
-    "/api/v1/triage/assessments/{}/",
-)
 
 
 @BOUNDED

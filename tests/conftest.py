@@ -5,7 +5,10 @@ looks after ``patient``) and another physiotherapist (who looks after ``other_pa
 plus an administrator. Each ``*_client`` fixture is a Django test client signed in as them.
 """
 
+import functools
+
 import pytest
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.test import Client
 
@@ -14,8 +17,24 @@ from kneeapp.models import PHYSIOTHERAPISTS_GROUP, User
 PASSWORD = "a-long-test-password-42"
 
 
+@functools.cache
+def password_hash() -> str:
+    """PASSWORD hashed once, with the real hasher: hashing it for every persona of every test
+    costs about a second each on this machine."""
+    return make_password(PASSWORD)
+
+
+def make_person(email: str, *, superuser: bool = False, **fields) -> User:
+    """A user whose password is PASSWORD (signing in with it checks the real hash)."""
+    create = User.objects.create_superuser if superuser else User.objects.create_user
+    user = create(email, None, **fields)
+    user.password = password_hash()
+    user.save(update_fields=["password"])
+    return user
+
+
 def make_physiotherapist(email: str) -> User:
-    user = User.objects.create_user(email, PASSWORD, name=email.split("@")[0], is_staff=True)
+    user = make_person(email, name=email.split("@")[0], is_staff=True)
     # get_or_create: transactional tests flush the tables, and with them the group the
     # data migration made.
     group, _ = Group.objects.get_or_create(name=PHYSIOTHERAPISTS_GROUP)
@@ -35,9 +54,8 @@ def other_physiotherapist(db) -> User:
 
 @pytest.fixture
 def patient(db, physiotherapist) -> User:
-    return User.objects.create_user(
+    return make_person(
         "patient@test.example",
-        PASSWORD,
         name="Pat",
         physiotherapist=physiotherapist,
         time_zone="Europe/London",
@@ -46,9 +64,8 @@ def patient(db, physiotherapist) -> User:
 
 @pytest.fixture
 def other_patient(db, other_physiotherapist) -> User:
-    return User.objects.create_user(
+    return make_person(
         "other-patient@test.example",
-        PASSWORD,
         name="Olly",
         physiotherapist=other_physiotherapist,
         time_zone="America/New_York",
@@ -57,7 +74,7 @@ def other_patient(db, other_physiotherapist) -> User:
 
 @pytest.fixture
 def administrator(db) -> User:
-    return User.objects.create_superuser("admin@test.example", PASSWORD)
+    return make_person("admin@test.example", superuser=True)
 
 
 def signed_in(user: User) -> Client:

@@ -8,13 +8,13 @@ round runs every endpoint once at each concurrency, one after the other, so that
 machine's noise falls on all of them alike; the figures are medians over the rounds, and
 the triage/floor ratio is taken within each round.
 
-Worker choice: this machine has 2 cores, shared with wrk and PostgreSQL, so gunicorn runs
-``WORKERS`` sync workers (2 × cores − 1, see ``measure_workers`` for the comparison).
-Afterwards, the peak resident memory (VmHWM) of each worker.
+Workers: see ``bench.server.WORKERS`` (2 gthread workers × 4 threads on this 2-core machine).
+Afterwards, the peak resident memory (VmHWM) of each worker. Beside throughput and latency,
+the CPU time per request of the workers and of PostgreSQL: on a shared machine that is the
+figure other processes disturb least.
 """
 
 import json
-import os
 import shutil
 import statistics
 import subprocess
@@ -26,7 +26,6 @@ from bench import server
 DATABASE = "kneeapp_bench_http"
 LUA = Path(__file__).with_name("http.lua")
 CONCURRENCY = (16, 64)
-WORKERS = 3
 PATIENT = "patient@bench.example"
 YEARS = 5
 
@@ -154,13 +153,11 @@ def measured_cpu(app: server.Gunicorn, load) -> dict:
     CPU time is what a request costs whatever else runs on the machine; throughput and
     latency also count the waits for a core that other processes hold.
     """
-    workers = app.worker_pids()
-    backends = server.postgres_backends(DATABASE)
-    app_before, db_before = server.cpu_seconds(workers), server.cpu_seconds(backends)
+    app_before = server.cpu_seconds(app.worker_pids())
+    db_before = server.cpu_seconds(server.postgres_backends(DATABASE))
     result = load()
-    new_backends = set(server.postgres_backends(DATABASE)) - set(backends)
-    app_used = server.cpu_seconds(workers) - app_before
-    db_used = server.cpu_seconds(backends) - db_before + server.cpu_seconds(list(new_backends))
+    app_used = server.cpu_used(app_before, server.cpu_seconds(app.worker_pids()))
+    db_used = server.cpu_used(db_before, server.cpu_seconds(server.postgres_backends(DATABASE)))
     result["app_cpu_ms"] = 1000 * app_used / max(1, result["requests"])
     result["db_cpu_ms"] = 1000 * db_used / max(1, result["requests"])
     return result
@@ -259,9 +256,7 @@ def run(quick: bool = False):
     env = server.production_env(database_url)
     server.prepare(env)
     server.run_python(env, SEED)
-    workers = int(os.environ.get("BENCH_HTTP_WORKERS", WORKERS))
-    threads = int(os.environ.get("BENCH_HTTP_THREADS", 1))
-    with server.gunicorn(env, workers, threads) as app:
+    with server.gunicorn(env) as app:
         session = server.Session(app.port, PATIENT)
         before = load_average()
         results = measure(app, session, rounds, seconds)

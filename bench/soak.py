@@ -32,7 +32,6 @@ from bench import server
 
 DATABASE = "kneeapp_bench_http"
 REDIS_URL = "redis://127.0.0.1:6379/14"
-WORKERS = 3
 TRAFFIC_USERS = 8
 # A phone is not a benchmark client: it pauses between calls (seconds, uniform).
 THINK = (0.05, 0.25)
@@ -255,7 +254,7 @@ def run(quick: bool = False):
         server.prepare(env)
         worker = celery(env, "worker", "--concurrency", "2", log=logs / "worker.log")
         beat = celery(env, "beat", log=logs / "beat.log")
-        app = server.Gunicorn(env, WORKERS, log_path=logs / "gunicorn.log")
+        app = server.Gunicorn(env, log_path=logs / "gunicorn.log")
         try:
             app.start()
             start = time.time() + 10  # after seeding and signing in
@@ -313,10 +312,18 @@ def run(quick: bool = False):
         "select count(*) from (select 1 from reminders_delivery where schedule_id is not null"
         " group by schedule_id, slot, channel having count(*) > 1) as twice",
     )
-    return summarise(
-        traffic, sampler.samples, stored, patients, emails, deliveries, duplicate_rows, drained,
-        logs,
-    )  # fmt: skip
+    outcome = {
+        "server": app.description,
+        "samples": sampler.samples,
+        "stored": stored,
+        "due": patients,
+        "emails": emails,
+        "deliveries": deliveries,
+        "duplicate_rows": duplicate_rows,
+        "drained": drained,
+        "logs": logs,
+    }
+    return summarise(traffic, outcome)
 
 
 def growth(samples: list, name: str) -> tuple[int, int]:
@@ -325,14 +332,18 @@ def growth(samples: list, name: str) -> tuple[int, int]:
     return first, samples[-1][1][name]
 
 
-def summarise(traffic, samples, stored, due, emails, deliveries, duplicate_rows, drained, logs):
+def summarise(traffic: dict, outcome: dict):
     def row(benchmark, median, target="", met=None):
         return {"benchmark": benchmark, "median": median, "target": target, "met": met}
+
+    samples, stored, due, emails = (outcome[k] for k in ("samples", "stored", "due", "emails"))
+    drained, logs = outcome["drained"], outcome["logs"]
 
     errors = traffic["errors"]
     sent = len(traffic["diary_acknowledged"])
     received = sum(emails.values())
-    duplicates = sum(count - 1 for count in emails.values() if count > 1) + duplicate_rows
+    duplicates = sum(count - 1 for count in emails.values() if count > 1)
+    duplicates += outcome["duplicate_rows"]
     rows = [
         row(
             "soak: errors (non-2xx, signed-out page, connection)",
@@ -371,15 +382,15 @@ def summarise(traffic, samples, stored, due, emails, deliveries, duplicate_rows,
         )
     names = list(samples[0][1])
     lines = [
-        f"### Soak: {traffic['seconds']:.0f} s, gunicorn ({WORKERS} sync workers), Celery "
+        f"### Soak: {traffic['seconds']:.0f} s, {outcome['server']}, Celery "
         "worker (prefork, 2) and beat on Redis, loopback SMTP",
         "",
         "| requests by kind | count |",
         "| --- | --- |",
         *(f"| {kind} | {count} |" for kind, count in sorted(traffic["counts"].items())),
         "",
-        f"Deliveries by status: {deliveries}. Every due slot dispatched and sent before the "
-        f"end: {'yes' if drained else 'no'}. Emails per patient: "
+        f"Deliveries by status: {outcome['deliveries']}. Every due slot dispatched and sent "
+        f"before the end: {'yes' if drained else 'no'}. Emails per patient: "
         f"{dict(sorted(Counter(emails.values()).items()))} (count: patients).",
         "",
         "| seconds | " + " | ".join(f"{name} RSS MiB" for name in names) + " |",

@@ -106,9 +106,11 @@ def queued_ids(rows: list[Delivery], now: dt.datetime) -> list[int]:
     wanted = {(row.schedule_id, row.slot) for row in rows if row.status == Status.QUEUED}
     ids = []
     for batch in batches(sorted({schedule_id for schedule_id, _ in wanted}), params_per_item=1):
-        found = Delivery.objects.filter(
-            schedule_id__in=batch, slot__lte=now, status=Status.QUEUED
-        ).values_list("pk", "schedule_id", "slot")
+        found = (
+            Delivery.objects.filter(schedule_id__in=batch, slot__lte=now, status=Status.QUEUED)
+            .order_by()
+            .values_list("pk", "schedule_id", "slot")
+        )
         ids += [pk for pk, schedule_id, slot in found if (schedule_id, slot) in wanted]
     return sorted(ids)
 

@@ -15,6 +15,7 @@ figure other processes disturb least.
 """
 
 import json
+import os
 import shutil
 import statistics
 import subprocess
@@ -26,6 +27,7 @@ from bench import server
 DATABASE = "kneeapp_bench_http"
 LUA = Path(__file__).with_name("http.lua")
 CONCURRENCY = (16, 64)
+CORES = os.cpu_count() or 1
 PATIENT = "patient@bench.example"
 YEARS = 5
 
@@ -222,16 +224,18 @@ def summarise(results: dict, workers_hwm: list[int], app: server.Gunicorn, load:
     lines = [
         f"### HTTP: {app.description}, PostgreSQL, wrk -t1 on loopback",
         "",
-        "| endpoint | c | req/s | p50 ms | p99 ms | CPU ms/req: app + PostgreSQL | errors |",
-        "| --- | --- | --- | --- | --- | --- | --- |",
+        "| endpoint | c | req/s | p50 ms | p99 ms | CPU ms/req: app + PostgreSQL "
+        f"| CPU ceiling on {CORES} cores, req/s | errors |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for (name, concurrency), runs in results.items():
         errors = sum(run["errors"] for run in runs)
         examples = ", ".join(sorted({run["example"] for run in runs if run["example"]}))
+        app_cpu, db_cpu = median(runs, "app_cpu_ms"), median(runs, "db_cpu_ms")
         lines.append(
             f"| {name} | {concurrency} | {median(runs, 'rps'):.0f} | "
             f"{median(runs, 'p50_us') / 1000:.1f} | {median(runs, 'p99_us') / 1000:.1f} | "
-            f"{median(runs, 'app_cpu_ms'):.2f} + {median(runs, 'db_cpu_ms'):.2f} | "
+            f"{app_cpu:.2f} + {db_cpu:.2f} | {CORES * 1000 / max(app_cpu + db_cpu, 0.01):.0f} | "
             f"{errors}{f' ({examples})' if examples else ''} |"
         )
     hwm = ", ".join(f"{kb / 1024:.0f}" for kb in workers_hwm)
@@ -239,7 +243,10 @@ def summarise(results: dict, workers_hwm: list[int], app: server.Gunicorn, load:
         "",
         "Medians over the rounds; the ratio is taken within each round. The signed-in floor "
         "carries the same session cookie as the triage calls (so it includes loading the "
-        "session and the user); the no-cookie floor is Django and the middleware alone.",
+        "session and the user); the no-cookie floor is Django and the middleware alone. "
+        "The CPU ceiling is what the cores could serve if the server and PostgreSQL had them "
+        "to themselves (no wrk, no kernel networking, no other process); by Little's law a "
+        "closed loop of c connections at R req/s waits c/R on average.",
         f"Worker peak RSS (VmHWM), MiB: {hwm}. Load average (1 min) before/after: {load}.",
     ]
     return rows, "\n".join(lines)

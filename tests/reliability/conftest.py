@@ -1,13 +1,11 @@
 """Fixtures for the fault tests: see processes.py."""
 
 import os
+import shutil
 
 import pytest
-import redis
 
 from tests.reliability.processes import App, PrivateRedis, migrated_template
-
-SHARED_REDIS = "redis://127.0.0.1:6379/13"  # a database number no other test uses
 
 # Short clocks for the tests: a claim's lease, the sweep's patience, retries, Redis's
 # redelivery of unacknowledged messages.
@@ -21,8 +19,11 @@ FAST = {
 
 
 @pytest.fixture(scope="session")
-def app_template(tmp_path_factory):
-    return migrated_template(tmp_path_factory.mktemp("app-template"))
+def app_template(tmp_path_factory, django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():  # only to read the server's address
+        database = migrated_template(tmp_path_factory.mktemp("app-template"))
+    yield database
+    database.drop()
 
 
 @pytest.fixture
@@ -41,21 +42,19 @@ def make_app(app_template, tmp_path):
 
 
 @pytest.fixture
-def shared_redis():
-    client = redis.Redis.from_url(SHARED_REDIS, socket_connect_timeout=1)
-    try:
-        client.ping()
-    except redis.RedisError:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"Redis is not reachable at {SHARED_REDIS}")
-        pytest.skip(f"no Redis at {SHARED_REDIS} (CI runs this test)")
-    client.flushdb()
-    yield SHARED_REDIS
-    client.flushdb()
-
-
-@pytest.fixture
 def private_redis(tmp_path):
+    """A redis-server of the test's own: to kill, and with no other process on it (a shared
+    Redis database can carry another run's tasks, and its workers take ours)."""
+    if shutil.which("redis-server") is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("redis-server is not installed")
+        pytest.skip("redis-server is not installed (CI runs this test)")
     server = PrivateRedis(tmp_path)
     yield server
     server.kill()
+
+
+@pytest.fixture
+def broker(private_redis) -> str:
+    """The URL of a private Redis, running."""
+    return private_redis.start().url

@@ -1,8 +1,9 @@
 """Real processes for the fault tests: a private Redis to kill, Celery workers, a web server, an
 app database of their own, and SMTP sinks that refuse, stall or accept.
 
-The workers and the web server are separate processes, so they share a file SQLite database
-(migrated once per session, copied per test) whatever database the rest of the suite uses.
+The workers and the web server are separate processes, so they get a database of their own,
+migrated once per session and copied per test: a SQLite file, or on PostgreSQL (when the suite
+runs on it) a database made from a migrated template.
 """
 
 import asyncio
@@ -18,9 +19,12 @@ import textwrap
 import threading
 import time
 from pathlib import Path
+from urllib.parse import quote
 
+import psycopg
 import redis
 from django.conf import settings
+from django.db import connection
 
 from tests.reminders.peers import LoopbackSMTP, SMTPHandler, free_port
 
@@ -95,15 +99,79 @@ class PrivateRedis:
         wait_until(lambda: not self.ping(), 5, message="redis-server to stop")
 
 
+class SQLiteDatabase:
+    def __init__(self, path: Path):
+        self.path = path
+        self.url = f"sqlite:///{path}"
+
+    def copy(self, directory: Path) -> "SQLiteDatabase":
+        path = directory / "app.sqlite3"
+        shutil.copy(self.path, path)
+        return SQLiteDatabase(path)
+
+    def rows(self, sql: str) -> list[tuple]:
+        with sqlite3.connect(self.path, timeout=20) as db:
+            return db.execute(sql).fetchall()
+
+    def drop(self) -> None:
+        pass
+
+
+class PostgresDatabase:
+    """A database of its own on the suite's PostgreSQL server (named after the test database)."""
+
+    def __init__(self, name: str):
+        server = connection.settings_dict
+        self.server = {
+            key: server[key.upper()] or None for key in ("host", "port", "user", "password")
+        }
+        self.name = name
+        credentials = self.server["user"] or ""
+        if self.server["password"]:
+            credentials += f":{quote(self.server['password'])}"
+        self.url = (
+            f"postgres://{credentials}@{self.server['host']}:{self.server['port'] or 5432}/{name}"
+        )
+
+    def admin(self, sql: str) -> None:
+        with psycopg.connect(dbname="postgres", autocommit=True, **self.server) as db:
+            db.execute(sql)
+
+    def create(self, template: str | None = None) -> "PostgresDatabase":
+        self.drop()
+        using = f' TEMPLATE "{template}"' if template else ""
+        self.admin(f'CREATE DATABASE "{self.name}"{using}')
+        return self
+
+    def copy(self, directory: Path) -> "PostgresDatabase":
+        return PostgresDatabase(f"{self.name}_{directory.name}").create(template=self.name)
+
+    def rows(self, sql: str) -> list[tuple]:
+        with psycopg.connect(dbname=self.name, autocommit=True, **self.server) as db:
+            return db.execute(sql).fetchall()
+
+    def drop(self) -> None:
+        self.admin(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+
+
+def migrated_template(directory: Path):
+    """The app's database, migrated once: SQLite, or PostgreSQL when the suite runs on it."""
+    if connection.vendor == "postgresql":
+        database = PostgresDatabase(f"{connection.settings_dict['NAME']}_app").create()
+    else:
+        database = SQLiteDatabase(directory / "template.sqlite3")
+    run_manage(app_environment(directory, database.url), "migrate", "--noinput")
+    return database
+
+
 class App:
     """Environment and database shared by a test's worker, web server and manage.py calls."""
 
-    def __init__(self, directory: Path, template: Path, **env):
+    def __init__(self, directory: Path, template, **env):
         self.directory = directory
         directory.mkdir(parents=True, exist_ok=True)
-        self.database = directory / "app.sqlite3"
-        shutil.copy(template, self.database)
-        self.env = app_environment(directory, self.database) | env
+        self.database = template.copy(directory)
+        self.env = app_environment(directory, self.database.url) | env
         self.processes: list[subprocess.Popen] = []
 
     def manage(self, *args, timeout=120) -> str:
@@ -112,12 +180,13 @@ class App:
     def shell(self, code: str) -> str:
         return self.manage("shell", "-c", textwrap.dedent(code))
 
-    def rows(self, sql: str, *params) -> list[tuple]:
-        with sqlite3.connect(self.database, timeout=20) as db:
-            return db.execute(sql, params).fetchall()
+    def rows(self, sql: str) -> list[tuple]:
+        return self.database.rows(sql)
 
     def deliveries(self) -> list[tuple]:
-        return self.rows("select id, channel, status, attempts, error from reminders_delivery")
+        return self.rows(
+            "select id, channel, status, attempts, error from reminders_delivery order by id"
+        )
 
     def start(self, command: list[str], name: str, **env) -> subprocess.Popen:
         log = open(self.directory / f"{name}-{len(self.processes)}.log", "w")  # noqa: SIM115
@@ -185,6 +254,7 @@ class App:
             if process.poll() is None:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait(timeout=10)
+        self.database.drop()
 
 
 def answers(url: str) -> bool:
@@ -196,7 +266,7 @@ def answers(url: str) -> bool:
         return False
 
 
-def app_environment(directory: Path, database: Path) -> dict:
+def app_environment(directory: Path, database_url: str) -> dict:
     env = {
         key: value
         for key, value in os.environ.items()
@@ -205,7 +275,7 @@ def app_environment(directory: Path, database: Path) -> dict:
     return env | {
         "DJANGO_SETTINGS_MODULE": "kneeapp.settings",
         "KNEEAPP_VAR_DIR": str(directory / "var"),
-        "DATABASE_URL": f"sqlite:///{database}",
+        "DATABASE_URL": database_url,
         "SITE_URL": "https://kneeapp.test",
         "DEBUG": "true",
         "LOG_LEVEL": "INFO",
@@ -224,12 +294,6 @@ def run_manage(env, *args, timeout=120) -> str:
     )
     assert result.returncode == 0, result.stderr[-3000:]
     return result.stdout + result.stderr
-
-
-def migrated_template(directory: Path) -> Path:
-    database = directory / "template.sqlite3"
-    run_manage(app_environment(directory, database), "migrate", "--noinput")
-    return database
 
 
 def worker_child(worker: subprocess.Popen) -> int:

@@ -1,8 +1,9 @@
 """SMTP or the push service failing, end to end: retried with backoff, then sent once or
 recorded as failed with the error; never a duplicate.
 
-A real Celery worker on the real Redis; a loopback SMTP server answering DATA from a script;
-a loopback push service answering from a list (it checks VAPID and decrypts, see peers.py).
+A real Celery worker on a real Redis (a private redis-server); a loopback SMTP server
+answering DATA from a script; a loopback push service answering from a list (it checks VAPID
+and decrypts, see peers.py).
 The retry backoff starts at 250 ms here (REMINDERS_RETRY_BACKOFF_MS).
 """
 
@@ -40,10 +41,10 @@ def run_until_finished(app, settle_on) -> tuple:
     return delivery
 
 
-def test_smtp_refusing_for_a_while_is_retried_and_the_reminder_sent_once(make_app, shared_redis):
+def test_smtp_refusing_for_a_while_is_retried_and_the_reminder_sent_once(make_app, broker):
     script = ["421 4.3.2 Service not available, closing", "451 4.3.0 Try again later"]
     with SMTPSink(script=script) as smtp:
-        app = make_app(REDIS_URL=shared_redis, EMAIL_URL=smtp.url)
+        app = make_app(REDIS_URL=broker, EMAIL_URL=smtp.url)
         app.shell(setup_code())
         _id, _channel, status, attempts, error = run_until_finished(
             app, lambda: len(smtp.handler.attempts)
@@ -55,9 +56,9 @@ def test_smtp_refusing_for_a_while_is_retried_and_the_reminder_sent_once(make_ap
     assert len({parse(e)["Message-ID"] for e in smtp.handler.attempts}) == 1
 
 
-def test_smtp_refusing_for_good_is_a_recorded_failure_after_the_last_retry(make_app, shared_redis):
+def test_smtp_refusing_for_good_is_a_recorded_failure_after_the_last_retry(make_app, broker):
     with SMTPSink(always="451 4.3.0 Try again later") as smtp:
-        app = make_app(REDIS_URL=shared_redis, EMAIL_URL=smtp.url)
+        app = make_app(REDIS_URL=broker, EMAIL_URL=smtp.url)
         app.shell(setup_code())
         _id, _channel, status, attempts, error = run_until_finished(
             app, lambda: len(smtp.handler.attempts)
@@ -67,9 +68,9 @@ def test_smtp_refusing_for_good_is_a_recorded_failure_after_the_last_retry(make_
     assert smtp.messages == [] and len(smtp.handler.attempts) == MAX_ATTEMPTS
 
 
-def test_an_smtp_address_refused_for_good_fails_at_once(make_app, shared_redis):
+def test_an_smtp_address_refused_for_good_fails_at_once(make_app, broker):
     with SMTPSink(always="550 5.1.1 No such user") as smtp:
-        app = make_app(REDIS_URL=shared_redis, EMAIL_URL=smtp.url)
+        app = make_app(REDIS_URL=broker, EMAIL_URL=smtp.url)
         app.shell(setup_code())
         _id, _channel, status, attempts, error = run_until_finished(
             app, lambda: len(smtp.handler.attempts)
@@ -77,8 +78,8 @@ def test_an_smtp_address_refused_for_good_fails_at_once(make_app, shared_redis):
     assert (status, attempts) == ("failed", 1) and "550" in error
 
 
-def push_app(make_app, shared_redis, endpoint, browser):
-    app = make_app(REDIS_URL=shared_redis)
+def push_app(make_app, broker, endpoint, browser):
+    app = make_app(REDIS_URL=broker)
     app.shell(
         setup_code(email=False, push=True)
         + f"""
@@ -92,11 +93,11 @@ PushSubscription.objects.create(
     return app
 
 
-def test_a_push_service_failing_then_accepting_gets_the_reminder_once(make_app, shared_redis):
+def test_a_push_service_failing_then_accepting_gets_the_reminder_once(make_app, broker):
     browser = BrowserSubscription()
     with PushEndpoint() as endpoint:
         endpoint.answers = [(500, {}), (429, {"Retry-After": "1"})]
-        app = push_app(make_app, shared_redis, endpoint, browser)
+        app = push_app(make_app, broker, endpoint, browser)
         _id, channel, status, attempts, error = run_until_finished(
             app, lambda: len(endpoint.requests)
         )
@@ -110,11 +111,11 @@ def test_a_push_service_failing_then_accepting_gets_the_reminder_once(make_app, 
 
 
 @pytest.mark.parametrize("gone", [404, 410])
-def test_a_gone_push_subscription_is_removed_and_not_retried(gone, make_app, shared_redis):
+def test_a_gone_push_subscription_is_removed_and_not_retried(gone, make_app, broker):
     browser = BrowserSubscription()
     with PushEndpoint() as endpoint:
         endpoint.answers = [(gone, {})]
-        app = push_app(make_app, shared_redis, endpoint, browser)
+        app = push_app(make_app, broker, endpoint, browser)
         _id, _channel, status, attempts, error = run_until_finished(
             app, lambda: len(endpoint.requests)
         )

@@ -1,13 +1,13 @@
 """A Celery worker killed with SIGKILL in the middle of a send: the reminder goes out once.
 
-Real worker processes on the real Redis, a loopback SMTP server that stalls on the first
-DATA. Recovery: the send task is acks_late with reject_on_worker_lost; the row is claimed with
-a lease (REMINDERS_SEND_LEASE, 2 s here) that a new claim may take over once it has run out;
-every attempt carries the same Message-ID.
+Real worker processes on a real Redis (a private redis-server), a loopback SMTP server that
+stalls on the first DATA. Recovery: the send task is acks_late with reject_on_worker_lost; the
+row is claimed with a lease (REMINDERS_SEND_LEASE, 2 s here) that a new claim may take over
+once it has run out; every attempt carries the same Message-ID.
 
 - pool process killed: the worker's main process sees the loss and puts the message back
-  (reject_on_worker_lost); its new pool process finds the lease still running, waits it out
-  (a retry) and sends.
+  (reject_on_worker_lost); its new pool process claims the row again once the lease is over
+  (if it is not yet, the task retries when it ends) and sends.
 - main process killed (its pool process dies with it: prefork sets PDEATHSIG): the message
   was never acknowledged, so Redis gives it to a new worker after the visibility timeout
   (BROKER_VISIBILITY_TIMEOUT, 3 s here), which reclaims the row and sends.
@@ -40,13 +40,11 @@ MESSAGE_ID = "<reminder.stretch-1-2026-06-01@kneeapp.test>"  # schedule 1, the 0
     [("pool process", False), ("main process", False), ("main process", True)],
     ids=["pool-process", "main-process", "main-process-after-handoff"],
 )
-def test_a_worker_killed_mid_send_sends_the_reminder_once(
-    victim, after_handoff, make_app, shared_redis
-):
+def test_a_worker_killed_mid_send_sends_the_reminder_once(victim, after_handoff, make_app, broker):
     script = {"accept_then_stall": True} if after_handoff else {"stall_first": True}
     with SMTPSink(**script) as smtp:
         app = make_app(
-            REDIS_URL=shared_redis,
+            REDIS_URL=broker,
             EMAIL_URL=smtp.url,
             BROKER_VISIBILITY_TIMEOUT="3",
             BROKER_RESTORE_INTERVAL="1",

@@ -7,6 +7,7 @@ each dispatch pass hands over again what the broker lost (``sending.stranded``).
 
 import datetime as dt
 import logging
+import math
 from functools import partial
 
 from celery import shared_task
@@ -22,6 +23,9 @@ from reminders.transports import TransportError
 log = logging.getLogger(__name__)
 
 MAX_RETRIES = sending.MAX_ATTEMPTS - 1
+# Deliveries per message: a pass with 10,000 due publishes 200 messages, not 10,000 (each
+# publish is a broker round trip, and those dominated a large pass).
+SEND_BATCH = 50
 # What publishing raises when the broker is unreachable (kombu wraps the client's errors).
 BROKER_ERRORS = (OperationalError, OSError)
 
@@ -47,11 +51,22 @@ def enqueue(delivery_ids: list[int], now: dt.datetime) -> None:
         transaction.on_commit(partial(publish, list(delivery_ids)))
 
 
+def batches(delivery_ids: list[int]) -> list[list[int]]:
+    """At most SEND_BATCH per message, and a few ids only while that leaves fewer than about
+    16 messages, so that a small pass still spreads over every worker process."""
+    size = min(SEND_BATCH, max(1, math.ceil(len(delivery_ids) / 16)))
+    return [delivery_ids[i : i + size] for i in range(0, len(delivery_ids), size)]
+
+
 def publish(delivery_ids: list[int]) -> int:
-    """Publish a send task per delivery; stop at the first broker error, and log it."""
-    for published, delivery_id in enumerate(delivery_ids):
+    """Publish the sends, a batch per message; stop at the first broker error, and log it."""
+    published = 0
+    for batch in batches(delivery_ids):
         try:
-            send_delivery.delay(delivery_id)
+            if len(batch) == 1:
+                send_delivery.delay(batch[0])
+            else:
+                send_deliveries.delay(batch)
         except BROKER_ERRORS as error:
             log.warning(
                 "broker unreachable (%s): %d deliveries stay queued for the next dispatch pass",
@@ -59,7 +74,8 @@ def publish(delivery_ids: list[int]) -> int:
                 len(delivery_ids) - published,
             )
             return published
-    return len(delivery_ids)
+        published += len(batch)
+    return published
 
 
 # acks_late: running it again after a lost worker is harmless (slots are claimed).
@@ -100,6 +116,37 @@ def send_delivery(self, delivery_id: int) -> bool:
             sending.give_up(delivery_id, error)
             return False
         return retry(self, delivery_id, error, error.retry_after or backoff(attempts - 1))
+
+
+# The same guarantees as send_delivery, for a batch: a redelivered batch skips what was sent
+# (claimed rows), and a delivery that fails for now is retried on its own, later.
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def send_deliveries(delivery_ids: list[int]) -> int:
+    if not isinstance(delivery_ids, list) or not all(
+        isinstance(i, int) and not isinstance(i, bool) for i in delivery_ids
+    ):
+        raise ValueError(f"delivery_ids must be a list of whole numbers, not {delivery_ids!r}")
+    sent = 0
+    for delivery_id in delivery_ids:
+        try:
+            sent += sending.send(delivery_id)
+        except sending.Busy as busy:
+            send_later(delivery_id, int(busy.seconds) + 1)
+        except TransportError as error:  # only transient errors get here
+            attempts = sending.attempts(delivery_id)
+            if attempts >= sending.MAX_ATTEMPTS:
+                sending.give_up(delivery_id, error)
+            else:
+                send_later(delivery_id, error.retry_after or backoff(attempts - 1))
+    return sent
+
+
+def send_later(delivery_id: int, countdown: float) -> None:
+    sending.retry_at(delivery_id, timezone.now() + dt.timedelta(seconds=countdown))
+    try:
+        send_delivery.apply_async((delivery_id,), countdown=countdown)
+    except BROKER_ERRORS as error:
+        log.warning("delivery %s: retry not queued (%s); the sweep will", delivery_id, error)
 
 
 def retry(task, delivery_id: int, error: Exception, countdown: int) -> bool:

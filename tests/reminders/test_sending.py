@@ -252,3 +252,38 @@ def test_a_dispatch_pass_hands_a_stranded_delivery_over_again(
     assert len(mail.outbox) == 1
     queued.refresh_from_db()
     assert (queued.status, queued.attempts) == (Status.SENT, 1)
+
+
+def test_sends_are_published_in_batches_that_still_spread_over_the_workers():
+    assert [len(b) for b in tasks.batches([1, 2, 3])] == [1, 1, 1]
+    assert [len(b) for b in tasks.batches(list(range(40)))] == [3] * 13 + [1]
+    large = tasks.batches(list(range(10_000)))
+    assert len(large) == 200 and {len(b) for b in large} == {tasks.SEND_BATCH}
+    assert [i for b in large for i in b] == list(range(10_000))
+
+
+def test_a_batch_sends_each_delivery_once_and_skips_what_was_sent(queued):
+    assert tasks.send_deliveries([queued.pk, queued.pk, queued.pk + 1000]) == 1
+    assert tasks.send_deliveries([queued.pk]) == 0
+    assert len(mail.outbox) == 1
+    queued.refresh_from_db()
+    assert (queued.status, queued.attempts) == (Status.SENT, 1)
+
+
+def test_a_batch_hands_a_delivery_that_fails_for_now_to_its_own_retry(queued, monkeypatch):
+    def refuse(self, *args, **kwargs):
+        raise TransportError("email: connection refused")
+
+    monkeypatch.setattr(Email, "send", refuse)
+    later = []
+    monkeypatch.setattr(tasks.send_delivery, "apply_async", lambda *a, **kw: later.append((a, kw)))
+    assert tasks.send_deliveries([queued.pk]) == 0
+    assert later == [(((queued.pk,),), {"countdown": 30})]
+    queued.refresh_from_db()
+    assert queued.status == Status.QUEUED and queued.enqueued_at > timezone.now()
+
+
+@pytest.mark.parametrize("bad", [None, "1,2", [1, "2"], [True], {"id": 1}])
+def test_a_batch_of_anything_but_ids_is_refused_by_name(bad):
+    with pytest.raises(ValueError, match="delivery_ids"):
+        tasks.send_deliveries(bad)

@@ -38,6 +38,11 @@ test-setup: $(STAMP)
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; \
 	fi
+	@if ! command -v redis-server >/dev/null 2>&1; then \
+	  echo "Installing redis-server (the fault tests start their own, to stop it)"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq redis-server >/dev/null; \
+	fi
 	@command -v node >/dev/null 2>&1 || { echo "Node.js 20+ is needed for the JavaScript tests" >&2; exit 1; }
 
 ## Command 2: set up, then run every test (lint, Python, JavaScript, browser).

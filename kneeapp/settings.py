@@ -389,6 +389,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reminders.tasks.check_persisting_symptoms",
         "schedule": 60.0 * 60,
     },
+    # Sessions end by themselves (idle or old); their rows are deleted once a day.
+    "clear-expired-sessions": {
+        "task": "kneeapp.tasks.clear_expired_sessions",
+        "schedule": 60.0 * 60 * 24,
+    },
 }
 
 # Web Push (VAPID). Without VAPID_PRIVATE_KEY a key pair is generated once into var/.

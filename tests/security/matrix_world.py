@@ -1,11 +1,11 @@
-"""What the access matrix runs on: every URL pattern, the personas, and the patient's things.
+"""What the access matrix runs on: every URL pattern, the personas, and the patients' things.
 
 The personas are those of ``tests/conftest.py`` (same emails, names and roles), built once
 per module rather than once per test: the matrix makes several hundred requests, and each
-persona fixture hashes a password. ``patient`` owns one of everything a URL takes an id
-of (a diary entry, an assessment, a plan with its schedules, a delivery, an alert, a push
-subscription); ``other_patient`` owns a plan and an entry too, so that filters, searches
-and admin actions have something to leak.
+persona fixture hashes a password. Each patient owns one of everything a URL can take an
+id of (a diary entry, an assessment, a plan with its schedules, a delivery, an alert, a
+push subscription): the URLs name the patient's, and the other patient's are there for
+searches, filters and admin actions to leak.
 """
 
 import datetime as dt

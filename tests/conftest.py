@@ -8,6 +8,7 @@ plus an administrator. Each ``*_client`` fixture is a Django test client signed 
 import functools
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.test import Client
@@ -17,10 +18,15 @@ from kneeapp.models import PHYSIOTHERAPISTS_GROUP, User
 PASSWORD = "a-long-test-password-42"
 
 
-@functools.cache
 def password_hash() -> str:
-    """PASSWORD hashed once, with the real hasher: hashing it for every persona of every test
-    costs about a second each on this machine."""
+    """PASSWORD hashed once per set of hashers, with the real hasher: hashing it for every
+    persona of every test costs about a second each on this machine. Keyed on the hashers
+    because some tests switch to a fast one, and a hash is only checked by its own."""
+    return hash_with(tuple(settings.PASSWORD_HASHERS))
+
+
+@functools.cache
+def hash_with(hashers: tuple[str, ...]) -> str:
     return make_password(PASSWORD)
 
 

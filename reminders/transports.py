@@ -10,6 +10,7 @@ import hashlib
 import json
 import logging
 import smtplib
+import socket
 from urllib.parse import urlsplit
 
 import requests
@@ -114,6 +115,7 @@ class WebPush:
             raise permanent
 
     def send_one(self, subscription, payload: str, tag: str, urgent: bool) -> None:
+        check_destination(subscription.endpoint)
         keys = vapid_keys()
         try:
             webpush(
@@ -149,6 +151,28 @@ class WebPush:
             raise TransportError(f"push: refused ({status})", permanent=True) from None
         except requests.RequestException as error:
             raise TransportError(f"push: {error}") from error
+
+
+def check_destination(endpoint: str) -> None:
+    """Refuse to post where the endpoint's name resolves now to a non-public address.
+
+    Subscribing checks the URL as written (reminders.serializers.validate_endpoint); a name
+    can resolve elsewhere later, and the server must not post into its own network.
+    """
+    from reminders.serializers import LOOPBACK_HOSTS, public_address
+
+    parts = urlsplit(endpoint)
+    host = parts.hostname or ""
+    if (settings.DEBUG or settings.REMINDERS_ALLOW_LOOPBACK_PUSH) and host in LOOPBACK_HOSTS:
+        return
+    try:
+        found = socket.getaddrinfo(host, parts.port or 443, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError) as error:
+        raise TransportError(f"push: cannot resolve {host!r} ({error})") from None
+    if not found or not all(public_address(info[4][0]) for info in found):
+        raise TransportError(
+            f"push: {host!r} resolves to an address off the public internet", permanent=True
+        )
 
 
 def topic(tag: str) -> str:

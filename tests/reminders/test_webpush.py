@@ -12,6 +12,12 @@ from tests.reminders.conftest import at, set_next_runs
 from tests.reminders.peers import BrowserSubscription, PushEndpoint, b64url, verify_vapid
 
 
+@pytest.fixture(autouse=True)
+def loopback_push_allowed(settings):
+    # The push service of these tests is on loopback, which production refuses.
+    settings.REMINDERS_ALLOW_LOOPBACK_PUSH = True
+
+
 @pytest.fixture
 def endpoint():
     with PushEndpoint() as server:
@@ -126,3 +132,17 @@ def test_another_refusal_is_permanent_and_not_retried(push_delivery, endpoint):
     push_delivery.refresh_from_db()
     assert push_delivery.status == Status.FAILED
     assert PushSubscription.objects.exists()
+
+
+def test_nothing_is_posted_to_a_name_that_now_resolves_off_the_public_internet(
+    push_delivery, endpoint, settings
+):
+    """Checked when subscribing, and again when sending: a name can be pointed elsewhere."""
+    settings.REMINDERS_ALLOW_LOOPBACK_PUSH = False
+    port = endpoint.url.rsplit(":", 1)[1]
+    PushSubscription.objects.update(endpoint=f"https://localhost:{port}/push/phone-1")
+    assert sending.send(push_delivery.pk) is False
+    push_delivery.refresh_from_db()
+    assert push_delivery.status == Status.FAILED
+    assert "off the public internet" in push_delivery.error
+    assert endpoint.requests == []

@@ -1,4 +1,4 @@
-"""REST API of the symptom checker: the knowledge base and assessments (see TRIAGE_CONTRACT.md)."""
+"""REST API of the symptom checker: the knowledge base and assessments (see docs/triage.md)."""
 
 import hashlib
 
@@ -97,11 +97,15 @@ def _signed_in(request: Request):
 def assessments(request: Request) -> Response:
     serializer = AssessmentRequestSerializer(data=request.data)
     serializer.is_valid(raise_exception=True)
-    answers = serializer.validated_data["answers"]
-    result = assess(load_knowledge(), answers)
+    answers, unsure = serializer.validated_data["answers"], serializer.validated_data["unsure"]
+    result = assess(load_knowledge(), answers, unsure)
     try:
         assessment, created = Assessment.objects.record(
-            result, answers, user=_signed_in(request), id=serializer.validated_data.get("id")
+            result,
+            answers,
+            unsure=unsure,
+            user=_signed_in(request),
+            id=serializer.validated_data.get("id"),
         )
     except AssessmentIdTaken:
         return Response({"id": ["This id is already used."]}, status=409)

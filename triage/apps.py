@@ -17,6 +17,7 @@ class TriageConfig(AppConfig):
         return [
             reverse("triage:start"),
             static("triage/checker.js"),
+            static("triage/flow.js"),
             static("triage/engine.js"),
             static("kneeapp/outbox.js"),
             reverse("triage-api:knowledge"),

@@ -6,21 +6,28 @@ holds the two together, so change both or neither.
 
 How it decides:
 
-- Urgency comes from the knowledge base's rules only: the highest level of any rule whose
-  condition holds, or ``self_care``. Causes never lower it.
+- Urgency comes from the knowledge base's rules: the highest level of any rule whose
+  condition holds, or ``self_care``; a cause with ``at_least`` raises it to that level
+  when the cause is on the result (a possible clot is never "look after it at home").
+  Causes never lower it.
 - A cause's score is a noisy-OR of the weights whose conditions hold,
   ``1 - (1 - w1) * (1 - w2) * ...``, times the factor of each ``against`` entry that holds.
   Both loops run in knowledge-base order, so Python and JavaScript do the same float
   operations in the same order and get the same numbers.
-- A condition on a finding that was not answered is false: "not answered" is not "no".
+- A condition on a finding that was not answered is false: "not answered" is not "no",
+  unless it says ``"if_missing": true`` (contract rule 8: a left-out ``injury`` counts as
+  an injury for the rules that need one). A leaf ``{"finding": id, "unsure": true}`` holds
+  when the patient said "not sure" to that red-flag question (contract rule 9).
+- Advice never contradicts the result: an item with ``not_while`` is left out while one of
+  those causes is possible (named among the causes, or suspected by a rule that fired).
 """
 
-from triage.knowledge import validate_answers
+from triage.knowledge import validate_answers, validate_unsure
 
 
-def condition_holds(condition: dict, answers: dict) -> bool:
+def condition_holds(condition: dict, answers: dict, unsure=()) -> bool:
     """Whether a knowledge-base condition holds for these (valid) answers."""
-    return _matched(condition, answers) is not None
+    return _compile(condition)(answers, frozenset(unsure)) is not None
 
 
 def screen_applies(screen: dict, answers: dict) -> bool:
@@ -41,27 +48,36 @@ def next_screen(knowledge: dict, answers: dict, after: str | None = None) -> dic
     return None
 
 
-def assess(knowledge: dict, answers: dict) -> dict:
-    """Assess a set of answers; raises ``AnswersError`` when an answer is not valid."""
+def assess(knowledge: dict, answers: dict, unsure=()) -> dict:
+    """Assess a set of answers; raises ``AnswersError`` when an answer is not valid.
+
+    ``unsure`` lists the red-flag findings the patient said "not sure" to.
+    """
     answers = validate_answers(knowledge, answers)
+    unsure_ids = validate_unsure(knowledge, unsure, answers)
+    unsure_set = frozenset(unsure_ids)
     compiled = _compiled(knowledge)
     order = compiled.order
 
     rank = 0
     flagged: set[str] = set()
-    for matches, rule_rank in compiled.rules:
-        found = matches(answers)
+    suspected: set[str] = set()
+    rule_advice: list[str] = []
+    for matches, rule_rank, rule in compiled.rules:
+        found = matches(answers, unsure_set)
         if found is None:
             continue
         rank = max(rank, rule_rank)
         flagged.update(found)  # rules never name self_care, so every match raises
+        suspected.update(rule.get("suspects", ()))
+        rule_advice.extend(rule.get("advice", ()))
 
     causes = []
     for cause_id, weights, against in compiled.causes:
         unexplained = 1.0
         because: set[str] = set()
         for matches, weight in weights:
-            found = matches(answers)
+            found = matches(answers, unsure_set)
             if found is not None:
                 unexplained = unexplained * (1.0 - weight)
                 because.update(found)
@@ -69,17 +85,23 @@ def assess(knowledge: dict, answers: dict) -> dict:
         if score <= 0:
             continue
         for matches, factor in against:
-            if matches(answers) is not None:
+            if matches(answers, unsure_set) is not None:
                 score = score * factor
         causes.append(
             {"id": cause_id, "score": score, "because": sorted(because, key=order.__getitem__)}
         )
     causes.sort(key=lambda cause: (-cause["score"], cause["id"]))
+    for cause in causes:  # a serious cause on the result is never below its level
+        at_least = compiled.at_least.get(cause["id"])
+        if at_least is not None and at_least > rank:
+            rank = at_least
+            flagged.update(cause["because"])
+    possible = suspected | {cause["id"] for cause in causes}
     return {
         "urgency": compiled.levels[rank],
         "causes": causes,
         "red_flags": sorted(flagged, key=order.__getitem__),
-        "advice": _advice(knowledge, compiled, rank, causes),
+        "advice": _advice(knowledge, compiled, rank, causes, rule_advice, possible),
         "knowledge_version": knowledge["version"],
     }
 
@@ -91,7 +113,8 @@ class _Compiled:
         self.order = {finding["id"]: index for index, finding in enumerate(knowledge["findings"])}
         self.levels = [level["id"] for level in knowledge["urgency_levels"]]
         self.rules = [
-            (_compile(rule), self.levels.index(rule["urgency"])) for rule in knowledge["rules"]
+            (_compile(rule), self.levels.index(rule["urgency"]), rule)
+            for rule in knowledge["rules"]
         ]
         self.causes = [
             (
@@ -103,6 +126,11 @@ class _Compiled:
         ]
         self.items = {item["id"]: item for item in knowledge["advice_items"]}
         self.advice_of_cause = {cause["id"]: cause["advice"] for cause in knowledge["causes"]}
+        self.at_least = {
+            cause["id"]: self.levels.index(cause["at_least"])
+            for cause in knowledge["causes"]
+            if "at_least" in cause
+        }
 
 
 # Keyed by id() with the dict itself kept alongside, so a new dict at a recycled id is not
@@ -126,10 +154,10 @@ def _compile(condition: dict):
     if "all" in condition:
         children = [_compile(child) for child in condition["all"]]
 
-        def all_hold(answers):
+        def all_hold(answers, unsure):
             found = []
             for child in children:
-                child_found = child(answers)
+                child_found = child(answers, unsure)
                 if child_found is None:
                     return None
                 found.extend(child_found)
@@ -139,10 +167,10 @@ def _compile(condition: dict):
     if "any" in condition:
         children = [_compile(child) for child in condition["any"]]
 
-        def any_holds(answers):
+        def any_holds(answers, unsure):
             found, holds = [], False
             for child in children:
-                child_found = child(answers)
+                child_found = child(answers, unsure)
                 if child_found is not None:
                     holds = True
                     found.extend(child_found)
@@ -151,19 +179,21 @@ def _compile(condition: dict):
         return any_holds
     finding_id = condition["finding"]
     hit = [finding_id]
+    if condition.get("unsure"):
 
-    def leaf(answers):
+        def unsure_leaf(answers, unsure):
+            return hit if finding_id in unsure else None
+
+        return unsure_leaf
+    if_missing: list[str] | None = [] if condition.get("if_missing") else None
+
+    def leaf(answers, unsure):
         value = answers.get(finding_id)
-        if value is None or not _compare(condition, value):
-            return None
-        return hit
+        if value is None:
+            return if_missing  # holds without naming a finding the patient did not give
+        return hit if _compare(condition, value) else None
 
     return leaf
-
-
-def _matched(condition: dict, answers: dict) -> list[str] | None:
-    """The findings that make a condition hold, or None when it does not hold."""
-    return _compile(condition)(answers)
 
 
 def _compare(condition: dict, value) -> bool:
@@ -182,17 +212,27 @@ def _compare(condition: dict, value) -> bool:
     return value <= condition["lte"]
 
 
-def _advice(knowledge: dict, compiled: _Compiled, rank: int, causes: list[dict]) -> list[str]:
-    """The urgency's advice, then the likeliest causes' advice; each item once, in that order.
+def _advice(
+    knowledge: dict,
+    compiled: _Compiled,
+    rank: int,
+    causes: list[dict],
+    rule_advice: list[str],
+    possible: set[str],
+) -> list[str]:
+    """The urgency's advice, the fired rules', then the likeliest causes'; each item once.
 
     Only the ``top`` causes scoring at least ``min_score`` (``advice_from_causes``) add
     theirs, so an unlikely cause does not crowd the page. An item with a ``max_urgency``
-    below the result's urgency is left out, so that, say, calf stretches are never
-    suggested next to "call the emergency number".
+    below the result's urgency is left out (no calf stretches next to "call the emergency
+    number"), and so is one whose ``not_while`` names a possible cause (no stretching while
+    a clot is possible). At most ``max_advice`` items are kept.
     """
     levels, items, advice_of_cause = compiled.levels, compiled.items, compiled.advice_of_cause
     limits = knowledge["advice_from_causes"]
-    wanted = list(knowledge["advice"][levels[rank]])
+    # The level's first item says what to do; what the fired rules add comes right after it.
+    level_advice = knowledge["advice"][levels[rank]]
+    wanted = level_advice[:1] + rule_advice + level_advice[1:]
     for cause in causes[: limits["top"]]:
         if cause["score"] >= limits["min_score"]:
             wanted.extend(advice_of_cause[cause["id"]])
@@ -202,6 +242,9 @@ def _advice(knowledge: dict, compiled: _Compiled, rank: int, causes: list[dict])
             continue
         seen.add(advice_id)
         item = items[advice_id]
-        if levels.index(item.get("max_urgency", levels[-1])) >= rank:
-            texts.append(item["text"])
-    return texts
+        if levels.index(item.get("max_urgency", levels[-1])) < rank:
+            continue
+        if possible.intersection(item.get("not_while", ())):
+            continue
+        texts.append(item["text"])
+    return texts[: knowledge["max_advice"]]

@@ -23,6 +23,10 @@ URGENCY_LEVELS = ("self_care", "see_doctor", "urgent", "emergency")
 CAUSE_IDS = (
     "leg_cramp", "bakers_cyst", "osteoarthritis", "runners_knee", "hamstring_injury",
     "meniscus_tear", "acl_injury", "pcl_injury", "dvt",
+    # version 2: serious conditions a doctor must rule out
+    "pulmonary_embolism", "septic_arthritis", "fracture", "knee_dislocation",
+    "artery_blockage", "compartment_syndrome", "inflammatory_arthritis", "bone_tumour",
+    "hip_problem",
 )
 
 FINDING_IDS = (
@@ -34,6 +38,17 @@ FINDING_IDS = (
     "red_or_warm_skin", "visible_veins", "stiffness", "reduced_movement", "grinding",
     "giving_way", "locking", "leg_weakness", "cannot_bear_weight",
     "chest_pain", "breathless", "coughing_blood", "fever", "foot_cold_or_numb",
+    # version 2
+    "postpartum", "hormone_treatment", "immunosuppressed", "knee_implant_or_procedure",
+    "feels_unwell", "calf_tense", "cannot_straighten", "cannot_bend_90", "knee_misshapen",
+    "night_pain", "weight_loss", "hip_pain",
+)
+
+# Contract rule 9: the questions that never start on a pre-selected answer, and whose
+# "not sure" travels beside the answers as ``unsure``.
+RED_FLAG_IDS = (
+    "chest_pain", "breathless", "coughing_blood", "foot_cold_or_numb", "calf_tense",
+    "knee_misshapen", "cannot_bear_weight", "cannot_straighten", "cannot_bend_90",
 )
 
 _NOT_YES_OR_NO = {
@@ -55,7 +70,7 @@ CONTRACT_FINDINGS = {
 }
 
 DEFAULT_PATH = Path(__file__).resolve().parent / "knowledge" / "back_of_knee.json"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _OPERATORS_BY_TYPE = {
@@ -145,7 +160,7 @@ class _Checker:
         self.check_urgency_levels()
         self.check_findings()
         self.check_screens()
-        advice_ids = self.check_advice()
+        advice_ids = self.advice_ids = self.check_advice()
         self.check_causes(advice_ids)
         self.check_rules()
 
@@ -164,6 +179,14 @@ class _Checker:
             self.check_finding(path, finding)
             self.findings[finding["id"]] = finding
             paths[finding["id"]] = path
+        for finding_id, finding in self.findings.items():
+            if finding.get("red_flag", False) != (finding_id in RED_FLAG_IDS):
+                _fail(
+                    f"{paths[finding_id]}.red_flag",
+                    "must be true exactly for the contract's red flags",
+                )
+            if finding_id in RED_FLAG_IDS:
+                _text(finding, "reask", paths[finding_id])
         for finding_id, expected in CONTRACT_FINDINGS.items():
             finding = self.findings.get(finding_id)
             if finding is None:
@@ -184,6 +207,10 @@ class _Checker:
 
     def check_finding(self, path: str, finding: dict) -> None:
         _text(finding, "label", path)
+        if finding.get("type") != "enum":
+            _text(finding, "said", path)  # the reason shown on the result, in the patient's words
+        if finding.get("type") == "integer" and "{value}" not in finding["said"]:
+            _fail(f"{path}.said", "must contain {value}, where the answer goes")
         _text(finding, "question", path)
         _text(finding, "help", path, required=False)
         if not isinstance(finding.get("red_flag", False), bool):
@@ -200,6 +227,7 @@ class _Checker:
         if kind == "enum":
             for option_path, option in _objects(finding, "options", path):
                 _text(option, "label", option_path)
+                _text(option, "said", option_path)
 
     def check_screens(self) -> None:
         asked: dict[str, str] = {}
@@ -226,7 +254,10 @@ class _Checker:
             _text(item, "text", path)
             if item.get("max_urgency", URGENCY_LEVELS[-1]) not in URGENCY_LEVELS:
                 _fail(f"{path}.max_urgency", "must be an urgency level id")
+            self.check_cause_ids(item, "not_while", path)
             ids.add(item["id"])
+        if not _is_int(self.data.get("max_advice")) or self.data["max_advice"] < 1:
+            _fail("max_advice", "must be a whole number, 1 or more")
         limits = self.data.get("advice_from_causes")
         if not isinstance(limits, dict) or not _is_int(limits.get("top")) or limits["top"] < 0:
             _fail("advice_from_causes.top", "must be a whole number, 0 or more")
@@ -238,6 +269,14 @@ class _Checker:
         for level in URGENCY_LEVELS:
             self.check_advice_ids(advice, level, "advice", ids)
         return ids
+
+    def check_cause_ids(self, node: dict, key: str, path: str) -> None:
+        known = {
+            cause.get("id") for cause in self.data.get("causes", []) if isinstance(cause, dict)
+        }
+        for index, cause_id in enumerate(_list(node, key, path, empty=True) if key in node else []):
+            if cause_id not in known:
+                _fail(f"{_join(path, key)}[{index}]", f"unknown cause {cause_id!r}")
 
     @staticmethod
     def check_advice_ids(node: dict, key: str, path: str, known: set[str]) -> None:
@@ -254,6 +293,12 @@ class _Checker:
         for path, cause in causes:
             _text(cause, "name", path)
             _text(cause, "summary", path)
+            if not isinstance(cause.get("serious", False), bool):
+                _fail(f"{path}.serious", "must be true or false")
+            at_least = cause.get("at_least")
+            levels = [level["id"] for level in self.data["urgency_levels"]]
+            if at_least is not None and (at_least not in levels or at_least == levels[0]):
+                _fail(f"{path}.at_least", f"must be one of {levels[1:]}")
             for index, weight in enumerate(_list(cause, "weights", path)):
                 self.check_entry(weight, f"{path}.weights[{index}]", "weight")
             for index, against in enumerate(_list(cause, "against", path, empty=True)):
@@ -279,7 +324,11 @@ class _Checker:
             if not isinstance(rule.get("floor", False), bool):
                 _fail(f"{path}.floor", "must be true or false")
             _text(rule, "source", path)
-            self.check_condition(rule, path, extra={"id", "urgency", "floor", "source"}, rule=True)
+            self.check_cause_ids(rule, "suspects", path)
+            if "advice" in rule:
+                self.check_advice_ids(rule, "advice", path, self.advice_ids)
+            extra = {"id", "urgency", "floor", "source", "suspects", "advice"}
+            self.check_condition(rule, path, extra=extra, rule=True)
 
     def check_condition(self, node, path, *, extra=frozenset(), rule=False, asked=None) -> None:
         if not isinstance(node, dict):
@@ -301,6 +350,16 @@ class _Checker:
             _fail(f"{path}.finding", f"unknown finding {finding_id!r}")
         if asked is not None and finding_id not in asked:
             _fail(f"{path}.finding", f"{finding_id!r} is not asked on an earlier screen")
+        if "unsure" in keys:
+            if keys != {"finding", "unsure"} or node["unsure"] is not True:
+                _fail(path, "an 'unsure' condition is exactly {finding, unsure: true}")
+            if not finding.get("red_flag"):
+                _fail(path, f"only a red flag can be 'not sure', not {finding_id!r}")
+            return
+        if "if_missing" in keys:
+            if node["if_missing"] is not True or finding["type"] == "bool":
+                _fail(f"{path}.if_missing", "must be true, on a finding that is not yes/no")
+            keys = keys - {"if_missing"}
         operators = keys - {"finding"}
         if len(operators) != 1 or not operators <= set(_OPERATORS):
             _fail(path, f"needs exactly one operator of {list(_OPERATORS)}")
@@ -332,8 +391,6 @@ class _Checker:
             low, high = finding["min"], finding.get("max")
             if value < low or (high is not None and value > high):
                 _fail(path, f"{value} is outside the range of {finding_id!r}")
-            if rule and operator in ("lt", "lte"):
-                _fail(path, "a rule may only test for 'more than' (gt, gte) or 'is'")
 
 
 def validate_knowledge(data) -> dict:
@@ -389,6 +446,21 @@ def validate_answers(knowledge: dict, answers) -> dict:
     if errors:
         raise AnswersError(errors)
     return {finding_id: cleaned[finding_id] for finding_id in findings if finding_id in cleaned}
+
+
+def validate_unsure(knowledge: dict, unsure, answers: dict) -> list[str]:
+    """The red-flag findings answered "not sure", in knowledge-base order, or AnswersError."""
+    if unsure is None:
+        return []
+    if not isinstance(unsure, (list, tuple, set, frozenset)):
+        raise AnswersError({"unsure": "must be a list of red-flag finding ids"})
+    red_flags = [f["id"] for f in knowledge["findings"] if f.get("red_flag")]
+    for finding_id in unsure:
+        if finding_id not in red_flags:
+            raise AnswersError({"unsure": f"{finding_id!r} is not a red-flag finding id"})
+        if finding_id in answers:
+            raise AnswersError({"unsure": f"{finding_id!r} is also answered"})
+    return [finding_id for finding_id in red_flags if finding_id in unsure]
 
 
 def _check_answer(finding: dict, value) -> tuple[str | None, object]:

@@ -30,7 +30,7 @@ class AssessmentQuerySet(models.QuerySet):
         return self.filter(user=user)
 
     def record(
-        self, result: dict, answers: dict, *, user=None, id=None
+        self, result: dict, answers: dict, *, unsure=(), user=None, id=None
     ) -> tuple["Assessment", bool]:
         """Save an assessment once per client-made ``id``: ``(assessment, created)``.
 
@@ -42,6 +42,7 @@ class AssessmentQuerySet(models.QuerySet):
         fields = {
             "user": user,
             "answers": answers,
+            "unsure": list(unsure),
             "result": result,
             "urgency": result["urgency"],
             "knowledge_version": result["knowledge_version"],
@@ -74,6 +75,8 @@ class Assessment(models.Model):
         related_name="assessments",
     )
     answers = models.JSONField(_("answers"))
+    # The red flags the patient was still not sure of (contract rule 9), beside the answers.
+    unsure = models.JSONField(_("not sure of"), default=list, blank=True)
     result = models.JSONField(_("result"))
     urgency = models.CharField(_("urgency"), max_length=16, choices=Urgency.choices)
     knowledge_version = models.CharField(_("knowledge version"), max_length=32)
@@ -94,14 +97,16 @@ class Assessment(models.Model):
         return f"{self.get_urgency_display()} ({self.created_at:%Y-%m-%d})"
 
     def as_json(self) -> dict:
-        """The contract's result plus the id: what the API answers and the export holds."""
-        return {"id": str(self.id), **self.result}
+        """The contract's result plus the id, and ``unsure`` when not empty: the API's answer."""
+        extra = {"unsure": self.unsure} if self.unsure else {}
+        return {"id": str(self.id), **self.result, **extra}
 
     def export(self) -> dict:
         return {
             "id": str(self.id),
             "created_at": self.created_at.isoformat(),
             "answers": self.answers,
+            "unsure": self.unsure,
             "result": self.result,
             "urgency": self.urgency,
             "knowledge_version": self.knowledge_version,

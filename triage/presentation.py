@@ -4,9 +4,16 @@ The page's markup is rendered from these, both for the server's pages and, once,
 ``<template>`` elements that ``static/triage/checker.js`` fills in when offline.
 """
 
+import json
+
 from django.utils.translation import gettext as _
 
-from triage.flow import NOT_SURE
+from triage import flow
+from triage.engine import assess
+from triage.flow import NOT_SURE, Step
+
+# An unsure answer to these keeps the emergency number on screen (contract rule 9).
+BREATHING = ("chest_pain", "breathless")
 
 
 def _findings(knowledge: dict) -> dict[str, dict]:
@@ -21,18 +28,31 @@ def answer_text(finding: dict, value) -> str:
     return str(value)
 
 
-def form_value(finding: dict, value) -> str:
+def said(finding: dict, value) -> str:
+    """An answer in the patient's own words: "you cannot take 4 steps on this leg"."""
+    if finding["type"] == "enum":
+        return next(o["said"] for o in finding["options"] if o["id"] == value)
+    if finding["type"] == "integer":
+        return finding["said"].replace("{value}", str(value))
+    if value is True:
+        return finding["said"]
+    return f"{finding['label']}: {answer_text(finding, value)}"
+
+
+def form_value(finding: dict, value) -> str | None:
+    """The radio button to check: none for an unanswered red flag (contract rule 9)."""
     if value is None:
-        return NOT_SURE
+        return None if finding.get("red_flag") else NOT_SURE
     if finding["type"] == "bool":
         return "yes" if value else "no"
     return str(value)
 
 
-def screen_view(knowledge: dict, screen: dict, answers: dict, errors: dict | None = None) -> dict:
+def screen_view(knowledge: dict, step: Step) -> dict:
     findings = _findings(knowledge)
+    screen = step.screen
     questions = []
-    for finding_id in screen["findings"]:
+    for finding_id in step.reask or screen["findings"]:
         finding = findings[finding_id]
         if finding["type"] == "bool":
             options = [("yes", _("Yes")), ("no", _("No"))]
@@ -45,88 +65,106 @@ def screen_view(knowledge: dict, screen: dict, answers: dict, errors: dict | Non
         questions.append(
             {
                 "finding": finding,
+                "text": finding["reask"] if step.reask else finding["question"],
                 "options": options,
-                "value": form_value(finding, answers.get(finding_id)),
-                "error": (errors or {}).get(finding_id, ""),
+                "value": form_value(finding, step.answers.get(finding_id)),
+                "error": step.errors.get(finding_id, ""),
             }
         )
-    screens = knowledge["screens"]
+    position, total = flow.progress(knowledge, step)
     return {
         "screen": screen,
         "questions": questions,
-        "position": screens.index(screen) + 1,
-        "total": len(screens),
-        "first": screen is screens[0],
+        "position": position,
+        "total": total,
+        "first": screen is knowledge["screens"][0] and not step.reask,
+        "reask": ",".join(step.reask),
+        "walk": ",".join(step.walk),
+        "unsure": json.dumps(step.unsure, separators=(",", ":")),
     }
 
 
-def result_view(knowledge: dict, result: dict, answers: dict) -> dict:
+def calls_for_help_now(result: dict, unsure) -> bool:
+    """The emergency number as a big button: every emergency, and an unsure chest or breath."""
+    return result["urgency"] == "emergency" or bool(set(unsure) & set(BREATHING))
+
+
+def result_view(knowledge: dict, result: dict, answers: dict, unsure=()) -> dict:
     findings = _findings(knowledge)
     causes = {cause["id"]: cause for cause in knowledge["causes"]}
     level = next(lvl for lvl in knowledge["urgency_levels"] if lvl["id"] == result["urgency"])
+    shown = [
+        {
+            "id": cause["id"],
+            "name": causes[cause["id"]]["name"],
+            "summary": causes[cause["id"]]["summary"],
+            "serious": causes[cause["id"]].get("serious", False),
+            "reasons": [said(findings[f], answers[f]) for f in cause["because"] if f in answers],
+        }
+        for cause in result["causes"]
+    ]
+    unsure = [f for f in unsure if f in findings]
     return {
         "level": level,
-        "causes": [
-            {
-                "id": cause["id"],
-                "name": causes[cause["id"]]["name"],
-                "summary": causes[cause["id"]]["summary"],
-                "reasons": [findings[f]["label"] for f in cause["because"]],
-            }
-            for cause in result["causes"]
-        ],
+        "reasons": [said(findings[f], answers[f]) for f in result["red_flags"] if f in answers],
+        "unsure": [findings[f]["label"] for f in unsure],
+        "call": calls_for_help_now(result, unsure),
+        "rule_out": [cause for cause in shown if cause["serious"]],
+        "causes": [cause for cause in shown if not cause["serious"]],
         "advice": result["advice"],
-        "red_flags": [findings[f]["label"] for f in result["red_flags"]],
-        "summary": summary(knowledge, answers),
+        "summary": summary(knowledge, answers, unsure),
         "knowledge_version": result["knowledge_version"],
     }
 
 
-def summary(knowledge: dict, answers: dict) -> list[dict]:
+def summary(knowledge: dict, answers: dict, unsure=()) -> list[dict]:
     """The answered screens, each with its answers, for "change an answer"."""
     findings = _findings(knowledge)
     rows = []
     for screen in knowledge["screens"]:
         items = [
-            {"label": findings[f]["label"], "answer": answer_text(findings[f], answers[f])}
+            {
+                "label": findings[f]["label"],
+                "answer": answer_text(findings[f], answers[f]) if f in answers else _("Not sure"),
+            }
             for f in screen["findings"]
-            if f in answers
+            if f in answers or f in unsure
         ]
         if items:
             rows.append({"screen": screen, "items": items})
     return rows
 
 
+_SIGNS: dict[str, dict[str, list[str]]] = {}
+
+
 def help_signs(knowledge: dict) -> dict[str, list[str]]:
-    """Red-flag findings by the most urgent level of a rule that names them."""
-    levels = [level["id"] for level in knowledge["urgency_levels"]]
-    highest: dict[str, int] = {}
-
-    def walk(condition: dict, rank: int) -> None:
-        for child in condition.get("all", []) + condition.get("any", []):
-            walk(child, rank)
-        if "finding" in condition:
-            highest[condition["finding"]] = max(highest.get(condition["finding"], 0), rank)
-
-    for rule in knowledge["rules"]:
-        walk(rule, levels.index(rule["urgency"]))
+    """Findings that alone call for an emergency, or for help today (once per version)."""
+    cached = _SIGNS.get(knowledge["version"])
+    if cached is not None:
+        return cached
     signs: dict[str, list[str]] = {"emergency": [], "urgent": []}
     for finding in knowledge["findings"]:
-        rank = highest.get(finding["id"], 0)
-        if finding.get("red_flag") and rank >= levels.index("urgent"):
-            signs["emergency" if rank == levels.index("emergency") else "urgent"].append(
-                finding["label"]
-            )
+        if finding["type"] != "bool":
+            continue
+        urgency = assess(knowledge, {finding["id"]: True})["urgency"]
+        if urgency in signs:
+            signs[urgency].append(finding["label"])
+    _SIGNS[knowledge["version"]] = signs
     return signs
 
 
 def blank_result(knowledge: dict) -> dict:
     """A result with one empty item per list: the prototype that checker.js fills in."""
+    cause = {"id": "", "name": "", "summary": "", "serious": False, "reasons": [""]}
     return {
         "level": {"id": "self_care", "label": "", "action": "", "explanation": ""},
-        "causes": [{"id": "", "name": "", "summary": "", "reasons": [""]}],
+        "reasons": [""],
+        "unsure": [""],
+        "call": False,
+        "rule_out": [cause],
+        "causes": [cause],
         "advice": [""],
-        "red_flags": [""],
         "summary": [{"screen": {"id": "", "title": ""}, "items": [{"label": "", "answer": ""}]}],
         "knowledge_version": knowledge["version"],
     }

@@ -2,7 +2,7 @@
 
 from rest_framework import serializers
 
-from triage.knowledge import AnswersError, load_knowledge, validate_answers
+from triage.knowledge import AnswersError, load_knowledge, validate_answers, validate_unsure
 
 
 class TextUUIDField(serializers.UUIDField):
@@ -28,6 +28,23 @@ class AssessmentRequestSerializer(serializers.Serializer):
         "A missing finding means 'not asked or not known'."
     )
 
+    unsure = serializers.ListField(
+        child=serializers.CharField(),
+        required=False,
+        max_length=20,
+        help_text="Red-flag finding ids the patient answered 'not sure' to (contract rule 9); "
+        "each at least `see_doctor`. A finding may not be both answered and unsure.",
+    )
+
+    def validate(self, data: dict) -> dict:
+        try:
+            data["unsure"] = validate_unsure(
+                load_knowledge(), data.get("unsure", []), data["answers"]
+            )
+        except AnswersError as error:
+            raise serializers.ValidationError({"unsure": [error.errors["unsure"]]}) from None
+        return data
+
     def validate_answers(self, answers: dict) -> dict:
         try:
             return validate_answers(load_knowledge(), answers)
@@ -51,3 +68,6 @@ class AssessmentResultSerializer(serializers.Serializer):
     red_flags = serializers.ListField(child=serializers.CharField())
     advice = serializers.ListField(child=serializers.CharField())
     knowledge_version = serializers.CharField()
+    unsure = serializers.ListField(
+        child=serializers.CharField(), required=False, help_text="As sent, when not empty."
+    )

@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from triage import flow, presentation
@@ -21,23 +21,25 @@ from triage.models import Assessment, AssessmentIdTaken
 def _page(request: HttpRequest, knowledge: dict, step: flow.Step) -> HttpResponse:
     context = {
         "answers_json": flow.encode_answers(step.answers),
+        "unsure_json": flow.encode_answers(step.unsure),
         "review": step.review,
         "disclaimer": knowledge["disclaimer"],
         "signs": presentation.help_signs(knowledge),
     }
     if step.screen is not None:
-        context["view"] = presentation.screen_view(
-            knowledge, step.screen, step.answers, step.errors
-        )
+        context["view"] = presentation.screen_view(knowledge, step)
     else:
-        context["result"] = presentation.result_view(knowledge, step.result, step.answers)
+        context["result"] = presentation.result_view(
+            knowledge, step.result, step.answers, step.unsure
+        )
         context["assessment_id"] = uuid.uuid4()
     if request.htmx:
         return render(request, "triage/checker.html#step", context)
     # The whole page also carries every screen and an empty result as <template>s, from
     # which checker.js builds the same pages in the browser when there is no network.
     context["blank_screens"] = [
-        presentation.screen_view(knowledge, screen, {}) for screen in knowledge["screens"]
+        presentation.screen_view(knowledge, flow.Step({}, screen=screen))
+        for screen in knowledge["screens"]
     ]
     context["blank_result"] = presentation.blank_result(knowledge)
     context["knowledge_version"] = knowledge["version"]
@@ -65,13 +67,18 @@ def save(request: HttpRequest) -> HttpResponse:
     """Save a result to the signed-in patient's account (once per client-made id)."""
     knowledge = load_knowledge()
     answers = flow.decode_answers(knowledge, request.POST.get("answers"))
+    unsure = flow.decode_unsure(knowledge, request.POST.get("unsure"), answers)
     try:
         client_id = uuid.UUID(request.POST.get("id", ""))
     except ValueError:
         client_id = uuid.uuid4()
     try:
         assessment, _created = Assessment.objects.record(
-            assess(knowledge, answers), answers, user=request.user, id=client_id
+            assess(knowledge, answers, unsure),
+            answers,
+            unsure=unsure,
+            user=request.user,
+            id=client_id,
         )
     except AssessmentIdTaken:
         raise Http404 from None
@@ -84,6 +91,7 @@ def save(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_GET
 def assessment(request: HttpRequest, pk) -> HttpResponse:
     saved = get_object_or_404(Assessment.objects.of(request.user), pk=pk)
     knowledge = load_knowledge()
@@ -92,8 +100,11 @@ def assessment(request: HttpRequest, pk) -> HttpResponse:
         "triage/assessment.html",
         {
             "assessment": saved,
-            "result": presentation.result_view(knowledge, saved.result, saved.answers),
+            "result": presentation.result_view(
+                knowledge, saved.result, saved.answers, saved.unsure
+            ),
             "answers_json": flow.encode_answers(saved.answers),
+            "unsure_json": flow.encode_answers(saved.unsure),
             "disclaimer": knowledge["disclaimer"],
             "signs": presentation.help_signs(knowledge),
             "saved": True,
@@ -101,6 +112,7 @@ def assessment(request: HttpRequest, pk) -> HttpResponse:
     )
 
 
+@require_GET
 def knowledge_page(request: HttpRequest) -> HttpResponse:
     """The knowledge base as a page a clinician can review; physiotherapists and admins only."""
     user = request.user

@@ -1,14 +1,17 @@
 // The symptom checker in the page: moves focus to each new question after an htmx swap,
-// and, with no network, runs the same steps as triage/flow.py in the browser on engine.js
-// and the precached knowledge base. Screens and the result are built from the <template>s
+// keeps every step in the page's history (Back, Forward and reload keep the answers), and,
+// with no network, runs the same steps as triage/flow.py in the browser (flow.js on
+// engine.js and the precached knowledge base). Screens and the result are built from the <template>s
 // the server rendered from its own partials, so offline pages look exactly like online ones.
 // A signed-in person's offline result waits in the outbox (kneeapp/outbox.js) and is saved
 // to their account when the connection returns (idempotent by its client-made UUID).
 
-import { AnswersError, assess, nextScreen, screenApplies, validateAnswers } from "./engine.js";
+import { carried, firstStep, progress, screenById, takeStep } from "./flow.js";
+import { assess } from "./engine.js";
 
 const root = document.getElementById("checker");
 const SIGNED_IN_KEY = "kneeapp-triage-signed-in";
+const BREATHING = ["chest_pain", "breathless"];
 let knowledgePromise = null;
 let lastSubmitter = null;
 
@@ -28,71 +31,6 @@ function loadKnowledge() {
 // The page from the offline cache may be older than the sign-in; the last online page knows.
 function signedIn() {
   return (localStorage.getItem(SIGNED_IN_KEY) ?? root.dataset.signedIn) === "yes";
-}
-
-function screenById(knowledge, id) {
-  return knowledge.screens.find((screen) => screen.id === id) ?? null;
-}
-
-function decodeAnswers(knowledge, text) {
-  try {
-    return validateAnswers(knowledge, JSON.parse(text || "{}"));
-  } catch (error) {
-    return {};
-  }
-}
-
-function previousScreen(knowledge, answers, screen) {
-  const earlier = knowledge.screens.slice(0, knowledge.screens.indexOf(screen));
-  return earlier.reverse().find((candidate) => screenApplies(candidate, answers)) ?? null;
-}
-
-function prune(knowledge, answers) {
-  const kept = { ...answers };
-  for (const screen of knowledge.screens) {
-    if (!screenApplies(screen, kept)) for (const id of screen.findings) delete kept[id];
-  }
-  return kept;
-}
-
-function readScreen(knowledge, screen, data) {
-  const findings = new Map(knowledge.findings.map((finding) => [finding.id, finding]));
-  const given = {};
-  for (const id of screen.findings) {
-    const raw = String(data.get(id) ?? "").trim();
-    if (raw === "") continue;
-    const type = findings.get(id).type;
-    if (type === "bool") given[id] = { yes: true, no: false }[raw] ?? raw;
-    else if (type === "integer") given[id] = /^\d{1,6}$/.test(raw) ? Number(raw) : raw;
-    else given[id] = raw;
-  }
-  try {
-    return { given: validateAnswers(knowledge, given), errors: {} };
-  } catch (error) {
-    if (error instanceof AnswersError) return { given: {}, errors: error.errors };
-    throw error;
-  }
-}
-
-// The twin of flow.take_step.
-function takeStep(knowledge, data) {
-  let answers = decodeAnswers(knowledge, data.get("answers"));
-  const review = data.get("review") === "1";
-  const change = screenById(knowledge, data.get("change"));
-  if (change) return { answers, screen: change, review: true };
-  const screen = screenById(knowledge, data.get("screen"));
-  if (!screen) return { answers: {}, screen: nextScreen(knowledge, {}) };
-  if (data.get("action") === "back") {
-    return { answers, screen: previousScreen(knowledge, answers, screen) ?? screen, review };
-  }
-  const { given, errors } = readScreen(knowledge, screen, data);
-  if (Object.keys(errors).length) return { answers, screen, review, errors };
-  for (const id of screen.findings) delete answers[id];
-  answers = prune(knowledge, validateAnswers(knowledge, { ...answers, ...given }));
-  const result = assess(knowledge, answers);
-  const following = nextScreen(knowledge, answers, screen.id);
-  if (result.urgency === "emergency" || !following || review) return { answers, result };
-  return { answers, screen: following };
 }
 
 function slot(element, name) {
@@ -118,17 +56,40 @@ function answerText(finding, value) {
   return input.parentElement.textContent.trim();
 }
 
-function buildScreen(step) {
+function buildScreen(knowledge, step) {
   const template = document.getElementById("triage-screens").content;
   const form = template.querySelector(`form[data-screen="${step.screen.id}"]`).cloneNode(true);
   form.elements.answers.value = JSON.stringify(step.answers);
+  form.elements.unsure.value = JSON.stringify(step.unsure);
+  form.elements.reask.value = step.reask.join(",");
   form.elements.review.value = step.review ? "1" : "";
+  form.elements.walk.value = step.walk.join(",");
+  const [position, total] = progress(knowledge, step);
+  const label = slot(form, "progress");
+  label.textContent = label.dataset.format
+    .replace("{position}", String(position))
+    .replace("{total}", String(total));
+  const bar = form.querySelector("progress");
+  bar.max = total;
+  bar.value = position;
+  bar.textContent = `${position} / ${total}`;
+  slot(form, "back").hidden = step.screen === knowledge.screens[0] && !step.reask.length;
+  if (step.reask.length) {
+    // Asked once more: only the unanswered red flags, in plainer words.
+    for (const fieldset of form.querySelectorAll("fieldset[data-finding]")) {
+      if (!step.reask.includes(fieldset.dataset.finding)) fieldset.remove();
+      else fieldset.querySelector("legend").textContent = fieldset.dataset.reask;
+    }
+    slot(form, "help")?.remove();
+    const note = document.getElementById("triage-reask-note").content.firstElementChild;
+    form.querySelector(".screen-title").after(note.cloneNode(true));
+  }
   for (const id of step.screen.findings) {
     const value = step.answers[id];
     const field = form.elements[id];
-    if (value === undefined) continue;
+    if (value === undefined || !field) continue;
     if (field instanceof HTMLInputElement && field.type === "number") field.value = String(value);
-    else if (field) field.value = value === true ? "yes" : value === false ? "no" : value;
+    else field.value = value === true ? "yes" : value === false ? "no" : value;
   }
   for (const [id, message] of Object.entries(step.errors ?? {})) {
     const legend = form.querySelector(`#legend-${id}`);
@@ -136,8 +97,16 @@ function buildScreen(step) {
     error.className = "error";
     error.textContent = message;
     legend?.after(error);
+    form.elements[id]?.setAttribute?.("aria-invalid", "true");
   }
   return form;
+}
+
+function said(finding, value) {
+  if (finding.type === "enum") return finding.options.find((o) => o.id === value).said;
+  if (finding.type === "integer") return finding.said.replace("{value}", String(value));
+  if (value === true) return finding.said;
+  return `${finding.label}: ${answerText(finding, value)}`;
 }
 
 function buildResult(knowledge, step) {
@@ -147,6 +116,8 @@ function buildResult(knowledge, step) {
   const level = knowledge.urgency_levels.find((candidate) => candidate.id === result.urgency);
   const findings = new Map(knowledge.findings.map((finding) => [finding.id, finding]));
   const causes = new Map(knowledge.causes.map((cause) => [cause.id, cause]));
+  const saidOf = (id) => said(findings.get(id), step.answers[id]);
+  const answered = (ids) => ids.filter((id) => id in step.answers);
 
   const banner = page.querySelector("[data-urgency]");
   banner.className = `urgency urgency-${level.id}`;
@@ -154,48 +125,73 @@ function buildResult(knowledge, step) {
   slot(banner, "label").textContent = level.label;
   slot(banner, "action").textContent = level.action;
   slot(banner, "explanation").textContent = level.explanation;
-  slot(banner, "call").hidden = level.id !== "emergency";
+  slot(banner, "call").hidden = !(
+    level.id === "emergency" || step.unsure.some((id) => BREATHING.includes(id))
+  );
+  const reasons = answered(result.red_flags).map(saidOf);
+  fillList(page.querySelector('[data-list="reasons"]'), reasons, (item, text) => {
+    item.textContent = text;
+  });
+  slot(banner, "why").hidden = reasons.length === 0;
+  const unsure = step.unsure.map((id) => findings.get(id).label);
+  fillList(page.querySelector('[data-list="unsure"]'), unsure, (item, text) => {
+    item.textContent = text;
+  });
+  slot(banner, "unsure").hidden = unsure.length === 0;
 
-  fillList(page.querySelector('[data-list="causes"]'), result.causes, (item, cause) => {
+  const fillCause = (item, cause) => {
     slot(item, "name").textContent = causes.get(cause.id).name;
     slot(item, "summary").textContent = causes.get(cause.id).summary;
-    slot(item, "reasons").textContent = cause.because
-      .map((id) => findings.get(id).label)
-      .join(", ");
-  });
-  slot(page, "causes-help").hidden = result.causes.length === 0;
-  slot(page, "no-causes").hidden = result.causes.length > 0;
+    slot(item, "reasons").textContent = answered(cause.because).map(saidOf).join("; ");
+  };
+  const serious = result.causes.filter((cause) => causes.get(cause.id).serious);
+  const common = result.causes.filter((cause) => !causes.get(cause.id).serious);
+  fillList(page.querySelector('[data-list="rule-out"]'), serious, fillCause);
+  slot(page, "rule-out").hidden = serious.length === 0;
+  fillList(page.querySelector('[data-list="causes"]'), common, fillCause);
+  slot(page, "causes-help").hidden = common.length === 0;
+  slot(page, "no-causes").hidden = common.length > 0;
   fillList(page.querySelector('[data-list="advice"]'), result.advice, (item, text) => {
     item.textContent = text;
   });
   const rows = knowledge.screens
-    .map((screen) => ({ screen, ids: screen.findings.filter((id) => id in step.answers) }))
+    .map((screen) => ({
+      screen,
+      ids: screen.findings.filter((id) => id in step.answers || step.unsure.includes(id)),
+    }))
     .filter((row) => row.ids.length);
+  const notSure = document.getElementById("triage-not-sure").content.textContent.trim();
   fillList(page.querySelector('[data-list="summary"]'), rows, (item, row) => {
     slot(item, "title").textContent = row.screen.title;
     slot(item, "change").value = row.screen.id;
     fillList(item.querySelector('[data-list="items"]'), row.ids, (line, id) => {
       slot(line, "label").textContent = findings.get(id).label;
-      slot(line, "answer").textContent = answerText(findings.get(id), step.answers[id]);
+      slot(line, "answer").textContent =
+        id in step.answers ? answerText(findings.get(id), step.answers[id]) : notSure;
     });
   });
   for (const input of page.querySelectorAll('input[name="answers"]')) {
     input.value = JSON.stringify(step.answers);
   }
+  for (const input of page.querySelectorAll('input[name="unsure"]')) {
+    input.value = JSON.stringify(step.unsure);
+  }
   // The cached page may have been rendered for someone signed out: it carries both endings.
   slot(page, "save").remove(); // online only: a form post needs the network
-  if (signedIn()) {
+  if (signedIn() && !step.restored) {
     const id = crypto.randomUUID();
     slot(page, "sign-in-hint").remove();
     slot(page, "queued").hidden = false;
-    keepForLater(id, step.answers);
+    keepForLater(id, step.answers, step.unsure);
+  } else if (signedIn()) {
+    slot(page, "sign-in-hint").remove();
   } else {
     slot(page, "queued").remove();
   }
   return page;
 }
 
-function keepForLater(id, answers) {
+function keepForLater(id, answers, unsure) {
   const outbox = self.kneeappOutbox;
   if (!outbox) return;
   outbox
@@ -203,7 +199,7 @@ function keepForLater(id, answers) {
       id,
       method: "POST",
       url: root.dataset.assessmentsUrl,
-      body: { id, answers },
+      body: unsure.length ? { id, answers, unsure } : { id, answers },
       label: "Symptom check",
     })
     .catch((error) => console.warn("kneeapp: could not keep the result for later", error));
@@ -217,12 +213,89 @@ function focusNewContent() {
   }
 }
 
+function render(knowledge, step) {
+  root.replaceChildren(step.result ? buildResult(knowledge, step) : buildScreen(knowledge, step));
+  window.htmx?.process(root); // online, the rebuilt forms go on through htmx
+}
+
+// Back, forward and reload keep the answers: each step is an entry in the page's history
+// (its state, never the URL), and the page rebuilds it from there. Nothing reaches the server.
+function remember(step, replace = false) {
+  const state = { kneeappTriage: carried(step) };
+  if (replace) {
+    history.replaceState(state, "");
+    return;
+  }
+  // The entry left behind keeps the answers given since, as the form's Back button does.
+  const current = history.state?.kneeappTriage;
+  if (current) {
+    const answers = { ...current, answers: step.answers, unsure: step.unsure };
+    history.replaceState({ kneeappTriage: answers }, "");
+  }
+  history.pushState(state, "");
+}
+
+// Reload and Back/Forward rebuild the step of this history entry; a fresh visit starts over.
+function revisited() {
+  const [entry] = performance.getEntriesByType("navigation");
+  return entry?.type === "reload" || entry?.type === "back_forward";
+}
+
+function stepFromState(knowledge, saved) {
+  const screen = screenById(knowledge, saved.screen);
+  const base = {
+    answers: saved.answers,
+    unsure: saved.unsure,
+    reask: saved.reask ?? [],
+    review: Boolean(saved.review),
+    walk: saved.walk ?? [],
+    errors: {},
+  };
+  if (screen) return { ...base, screen, result: null };
+  const result = assess(knowledge, saved.answers, saved.unsure);
+  return { ...base, screen: null, result, restored: true };
+}
+
+async function restore(saved) {
+  try {
+    const knowledge = await loadKnowledge();
+    render(knowledge, saved ? stepFromState(knowledge, saved) : firstStep(knowledge));
+    focusNewContent();
+  } catch (error) {
+    console.warn("kneeapp: could not restore the checker", error); // the page as served stays
+  }
+}
+
+// The step shown by the page (after an htmx swap or a full page), read from its hidden fields.
+function shownStep() {
+  const form = root.querySelector("form.checker-step, form.answers-summary");
+  if (!form) return null;
+  const field = (name) => form.elements[name]?.value ?? "";
+  const parse = (text, fallback) => {
+    try {
+      return JSON.parse(text || fallback);
+    } catch {
+      return JSON.parse(fallback);
+    }
+  };
+  const list = (text) => (text ? text.split(",") : []);
+  return {
+    screen: form.matches(".checker-step") ? { id: field("screen") } : null,
+    answers: parse(field("answers"), "{}"),
+    unsure: parse(field("unsure"), "[]"),
+    reask: list(field("reask")),
+    review: field("review") === "1",
+    walk: list(field("walk")),
+  };
+}
+
 async function runLocally(form, submitter) {
   const knowledge = await loadKnowledge();
   const data = new FormData(form, submitter ?? undefined);
   const step = takeStep(knowledge, data);
-  root.replaceChildren(step.result ? buildResult(knowledge, step) : buildScreen(step));
+  render(knowledge, step);
   root.dataset.mode = "offline";
+  remember(step);
   focusNewContent();
 }
 
@@ -238,6 +311,8 @@ if (root) {
   }
   root.addEventListener("click", (event) => {
     lastSubmitter = event.target.closest("button[type=submit]");
+    // "Start again" opens a fresh questionnaire, not this entry's answers.
+    if (event.target.closest('[data-slot="restart"]')) history.replaceState(null, "");
   });
   // Capture phase, before htmx's own listener: offline, the browser answers instead.
   document.addEventListener(
@@ -256,6 +331,19 @@ if (root) {
     if (isCheckerForm(form)) runLocally(form, lastSubmitter);
   });
   document.body.addEventListener("htmx:afterSwap", (event) => {
-    if (event.detail.target === root) focusNewContent();
+    if (event.detail.target !== root) return;
+    const step = shownStep();
+    if (step) remember(step);
+    focusNewContent();
   });
+  window.addEventListener("popstate", (event) => {
+    if (event.state && "kneeappTriage" in event.state) restore(event.state.kneeappTriage);
+  });
+  // A reload (or coming back to the page) shows the step this history entry was on.
+  const saved = history.state?.kneeappTriage;
+  if (saved && revisited()) restore(saved);
+  else {
+    const step = shownStep();
+    if (step) remember(step, true);
+  }
 }

@@ -6,7 +6,10 @@
 // Urgency comes from the knowledge base's rules only. A cause's score is a noisy-OR of
 // the weights whose conditions hold, times the factor of each "against" entry that holds,
 // both computed in knowledge-base order so that the float operations match Python's.
-// A condition on a finding that was not answered is false: "not answered" is not "no".
+// A condition on a finding that was not answered is false: "not answered" is not "no",
+// unless it says "if_missing": true (contract rule 8). A leaf {finding, unsure: true}
+// holds when that red flag was answered "not sure" (rule 9). An advice item with
+// "not_while" is left out while one of those causes is possible.
 
 /** Thrown by validateAnswers and assess; `errors` maps each bad finding id to a message. */
 export class AnswersError extends Error {
@@ -86,12 +89,30 @@ function compare(condition, value) {
   return value <= condition.lte;
 }
 
+/** The red-flag findings answered "not sure", in knowledge-base order; or AnswersError. */
+export function validateUnsure(knowledge, unsure, answers) {
+  if (unsure === null || unsure === undefined) return [];
+  if (!Array.isArray(unsure)) {
+    throw new AnswersError({ unsure: "must be a list of red-flag finding ids" });
+  }
+  const redFlags = knowledge.findings.filter((f) => f.red_flag).map((f) => f.id);
+  for (const id of unsure) {
+    if (!redFlags.includes(id)) {
+      throw new AnswersError({ unsure: `${JSON.stringify(id)} is not a red-flag finding id` });
+    }
+    if (Object.prototype.hasOwnProperty.call(answers, id)) {
+      throw new AnswersError({ unsure: `${JSON.stringify(id)} is also answered` });
+    }
+  }
+  return redFlags.filter((id) => unsure.includes(id));
+}
+
 // The findings that make a condition hold, or null when it does not hold.
-function matched(condition, answers) {
+function matched(condition, answers, unsure = EMPTY) {
   if ("all" in condition) {
     const found = [];
     for (const child of condition.all) {
-      const childFound = matched(child, answers);
+      const childFound = matched(child, answers, unsure);
       if (childFound === null) return null;
       found.push(...childFound);
     }
@@ -101,7 +122,7 @@ function matched(condition, answers) {
     const found = [];
     let holds = false;
     for (const child of condition.any) {
-      const childFound = matched(child, answers);
+      const childFound = matched(child, answers, unsure);
       if (childFound !== null) {
         holds = true;
         found.push(...childFound);
@@ -109,14 +130,17 @@ function matched(condition, answers) {
     }
     return holds ? found : null;
   }
+  if (condition.unsure) return unsure.has(condition.finding) ? [condition.finding] : null;
   const value = answerOf(answers, condition.finding);
-  if (value === null) return null;
+  if (value === null) return condition.if_missing ? [] : null;
   return compare(condition, value) ? [condition.finding] : null;
 }
 
+const EMPTY = new Set();
+
 /** Whether a knowledge-base condition holds for these (valid) answers. */
-export function conditionHolds(condition, answers) {
-  return matched(condition, answers) !== null;
+export function conditionHolds(condition, answers, unsure = []) {
+  return matched(condition, answers, new Set(unsure)) !== null;
 }
 
 /** Whether a questionnaire screen should be shown, given the answers so far. */
@@ -143,13 +167,13 @@ function inOrder(findingIds, order) {
   return [...new Set(findingIds)].sort((a, b) => order.get(a) - order.get(b));
 }
 
-function scoreCauses(knowledge, answers, order) {
+function scoreCauses(knowledge, answers, unsure, order) {
   const causes = [];
   for (const cause of knowledge.causes) {
     let unexplained = 1.0;
     const because = [];
     for (const weight of cause.weights) {
-      const found = matched(weight, answers);
+      const found = matched(weight, answers, unsure);
       if (found !== null) {
         unexplained = unexplained * (1.0 - weight.weight);
         because.push(...found);
@@ -158,7 +182,7 @@ function scoreCauses(knowledge, answers, order) {
     let score = 1.0 - unexplained;
     if (score <= 0) continue;
     for (const against of cause.against ?? []) {
-      if (matched(against, answers) !== null) score = score * against.factor;
+      if (matched(against, answers, unsure) !== null) score = score * against.factor;
     }
     causes.push({ id: cause.id, score, because: inOrder(because, order) });
   }
@@ -167,10 +191,12 @@ function scoreCauses(knowledge, answers, order) {
   return causes;
 }
 
-function adviceFor(knowledge, levels, rank, causes) {
+function adviceFor(knowledge, levels, rank, causes, ruleAdvice, possible) {
   const { items, adviceOfCause } = tables(knowledge);
   const limits = knowledge.advice_from_causes;
-  const wanted = [...knowledge.advice[levels[rank]]];
+  // The level's first item says what to do; what the fired rules add comes right after it.
+  const levelAdvice = knowledge.advice[levels[rank]];
+  const wanted = [levelAdvice[0], ...ruleAdvice, ...levelAdvice.slice(1)];
   // Only the likeliest causes add their advice, so an unlikely one does not crowd the page.
   for (const cause of causes.slice(0, limits.top)) {
     if (cause.score >= limits.min_score) wanted.push(...adviceOfCause.get(cause.id));
@@ -181,15 +207,15 @@ function adviceFor(knowledge, levels, rank, causes) {
     if (seen.has(adviceId)) continue;
     seen.add(adviceId);
     const item = items.get(adviceId);
-    // Leave out advice meant for calmer cases, e.g. stretches next to "call now".
-    if (levels.indexOf(item.max_urgency ?? levels[levels.length - 1]) >= rank) {
-      texts.push(item.text);
-    }
+    // Leave out advice meant for calmer cases, e.g. stretches next to "call now",
+    // and advice that a possible cause forbids, e.g. stretches while a clot is possible.
+    if (levels.indexOf(item.max_urgency ?? levels[levels.length - 1]) < rank) continue;
+    if ((item.not_while ?? []).some((id) => possible.has(id))) continue;
+    texts.push(item.text);
   }
-  return texts;
+  return texts.slice(0, knowledge.max_advice);
 }
 
-/** Assess a set of answers; throws AnswersError when an answer is not valid. */
 // Lookup tables made once per knowledge object: a knowledge base is read-only once loaded.
 const tablesOf = new WeakMap();
 
@@ -203,30 +229,54 @@ function tables(knowledge) {
       items: new Map(knowledge.advice_items.map((item) => [item.id, item])),
       adviceOfCause: new Map(knowledge.causes.map((cause) => [cause.id, cause.advice])),
     };
+    made.atLeastOf = new Map(
+      knowledge.causes
+        .filter((cause) => cause.at_least !== undefined)
+        .map((cause) => [cause.id, made.levels.indexOf(cause.at_least)]),
+    );
     tablesOf.set(knowledge, made);
   }
   return made;
 }
 
-export function assess(knowledge, answers) {
+/**
+ * Assess a set of answers; throws AnswersError when an answer is not valid. `unsure`
+ * lists the red-flag findings answered "not sure".
+ */
+export function assess(knowledge, answers, unsure = []) {
   const cleaned = validateAnswers(knowledge, answers);
-  const { order, levels } = tables(knowledge);
+  const unsureIds = validateUnsure(knowledge, unsure, cleaned);
+  const unsureSet = new Set(unsureIds);
+  const { order, levels, atLeastOf } = tables(knowledge);
 
   let rank = 0;
   const flagged = [];
+  const suspected = new Set();
+  const ruleAdvice = [];
   for (const rule of knowledge.rules) {
-    const found = matched(rule, cleaned);
+    const found = matched(rule, cleaned, unsureSet);
     if (found === null) continue;
     rank = Math.max(rank, levels.indexOf(rule.urgency));
     flagged.push(...found); // rules never name self_care, so every match raises
+    for (const id of rule.suspects ?? []) suspected.add(id);
+    ruleAdvice.push(...(rule.advice ?? []));
   }
 
-  const causes = scoreCauses(knowledge, cleaned, order);
+  const causes = scoreCauses(knowledge, cleaned, unsureSet, order);
+  for (const cause of causes) {
+    // a serious cause on the result is never below its level
+    const atLeast = atLeastOf.get(cause.id);
+    if (atLeast !== undefined && atLeast > rank) {
+      rank = atLeast;
+      flagged.push(...cause.because);
+    }
+  }
+  const possible = new Set([...suspected, ...causes.map((cause) => cause.id)]);
   return {
     urgency: levels[rank],
     causes,
     red_flags: inOrder(flagged, order),
-    advice: adviceFor(knowledge, levels, rank, causes),
+    advice: adviceFor(knowledge, levels, rank, causes, ruleAdvice, possible),
     knowledge_version: knowledge.version,
   };
 }

@@ -10,8 +10,13 @@ from triage.models import Assessment
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 # A knee twisted at football: a pop, swelling and locking; nothing that needs an ambulance.
-TWISTED_KNEE = {
+NO_RED_FLAGS = {
     "chest_pain": "no", "breathless": "no", "coughing_blood": "no", "foot_cold_or_numb": "no",
+    "knee_misshapen": "no", "calf_tense": "no", "cannot_bear_weight": "no",
+    "cannot_straighten": "no", "cannot_bend_90": "no",
+}  # fmt: skip
+TWISTED_KNEE = {
+    **NO_RED_FLAGS,
     "calf_swelling": "no", "red_or_warm_skin": "no", "injury": "twisting", "onset": "sudden",
     "heard_pop": "yes", "duration_days": "5", "getting_worse": "yes", "pain_severity": "6",
     "pain_type": "sharp", "swelling_knee": "yes", "locking": "yes", "giving_way": "yes",
@@ -24,11 +29,32 @@ def current_screen(page) -> str | None:
     return form.get_attribute("data-screen") if form.count() else None
 
 
+def shown_step(page) -> str | None:
+    """The screen shown, and which questions it asks again ("emergency_signs/breathless")."""
+    return page.evaluate(
+        """() => {
+            const form = document.querySelector('#checker form.checker-step');
+            return form ? `${form.dataset.screen}/${form.elements.reask.value}` : null;
+        }"""
+    )
+
+
+def press_next(page) -> None:
+    before = shown_step(page)
+    page.locator('#checker button[value="next"]').click()
+    page.wait_for_function(
+        """(before) => {
+            const form = document.querySelector('#checker form.checker-step');
+            return !form || `${form.dataset.screen}/${form.elements.reask.value}` !== before;
+        }""",
+        arg=before,
+    )
+
+
 def answer_every_screen(page, answers: dict) -> None:
     """Answer each screen as a patient would (tapping the choices) until the result shows."""
     for _ in range(40):
-        screen = current_screen(page)
-        if screen is None:
+        if current_screen(page) is None:
             break
         for fieldset in page.locator("#checker fieldset.question").all():
             field = fieldset.locator("input").first
@@ -39,14 +65,7 @@ def answer_every_screen(page, answers: dict) -> None:
                 field.fill(answers[name])
             else:
                 fieldset.locator(f'input[value="{answers[name]}"]').check()
-        page.locator('#checker button[value="next"]').click()
-        page.wait_for_function(
-            """(screen) => {
-                const form = document.querySelector('#checker form.checker-step');
-                return !form || form.dataset.screen !== screen;
-            }""",
-            arg=screen,
-        )
+        press_next(page)
     page.locator("#checker .triage-result").wait_for()
 
 
@@ -55,6 +74,8 @@ def shown_result(page) -> dict:
     return {
         "urgency": result.locator("[data-urgency]").get_attribute("data-urgency"),
         "banner": result.locator("[data-urgency]").inner_text(),
+        "why": result.locator('[data-list="reasons"] > li').all_inner_texts(),
+        "rule_out": result.locator('[data-list="rule-out"] > li').all_inner_texts(),
         "causes": result.locator('[data-list="causes"] > li').all_inner_texts(),
         "advice": result.locator('[data-list="advice"] > li').all_inner_texts(),
         "answers": result.locator('[data-list="summary"] > li').all_inner_texts(),
@@ -108,7 +129,7 @@ def test_offline_after_the_first_visit_the_checker_gives_the_same_result_as_onli
     assert shown_result(page) == online
 
     # Change an answer offline, as online: back to the result with the new answer.
-    page.locator('#checker button[name="change"][value="calf_swelling"]').click()
+    page.locator('#checker button[name="change"][value="leg"]').click()
     page.locator('#checker input[name="calf_swelling"][value="yes"]').check()
     page.locator('#checker button[value="next"]').click()
     page.locator("#checker .triage-result").wait_for()
@@ -153,9 +174,76 @@ def test_without_javascript_the_checker_completes_as_plain_forms(browser, live_s
         result = shown_result(page)
         assert result["urgency"] == "urgent"
         assert result["causes"] and result["advice"]
-        page.locator('#checker button[name="change"][value="injury"]').click()
-        assert current_screen(page) == "injury"
+        page.locator('#checker button[name="change"][value="start"]').click()
+        assert current_screen(page) == "start"
         page.locator('#checker button[value="back"]').click()
-        assert current_screen(page) == "walking"
+        assert current_screen(page) == "serious_signs"
     finally:
         context.close()
+
+
+def test_back_forward_and_reload_keep_the_answers(page):
+    page.goto("/triage/")
+    page.locator("#checker fieldset legend").first.wait_for()
+    answer_every_screen_until(page, TWISTED_KNEE, "leg")
+    page.go_back()
+    page.wait_for_function(
+        "() => document.querySelector('#checker form')?.dataset.screen === 'pop'"
+    )
+    page.go_back()
+    page.wait_for_function(
+        "() => document.querySelector('#checker form')?.dataset.screen === 'start'"
+    )
+    assert page.locator('#checker input[name="injury"][value="twisting"]').is_checked()
+    assert page.locator('#checker input[name="age"]').input_value() == "28"
+    page.go_forward()
+    page.wait_for_function(
+        "() => document.querySelector('#checker form')?.dataset.screen === 'pop'"
+    )
+    page.reload()
+    page.wait_for_function(
+        "() => document.querySelector('#checker form')?.dataset.screen === 'pop'"
+    )
+    assert page.locator('#checker input[name="heard_pop"][value="yes"]').is_checked()
+    assert "twisting" not in page.url and "heard_pop" not in page.url  # never in the URL
+    answer_every_screen(page, TWISTED_KNEE)
+    assert shown_result(page)["urgency"] == "urgent"
+
+
+def answer_every_screen_until(page, answers: dict, screen: str) -> None:
+    for _ in range(20):
+        if current_screen(page) == screen:
+            return
+        for fieldset in page.locator("#checker fieldset.question").all():
+            field = fieldset.locator("input").first
+            name = field.get_attribute("name")
+            if name in answers and field.get_attribute("type") == "number":
+                field.fill(answers[name])
+            elif name in answers:
+                fieldset.locator(f'input[value="{answers[name]}"]').check()
+        press_next(page)
+    raise AssertionError(f"never reached {screen}")
+
+
+@pytest.mark.parametrize("offline", [False, True], ids=["online", "offline"])
+def test_pressing_next_through_every_screen_asks_again_then_says_see_a_doctor(page, phone, offline):
+    page.goto("/triage/")
+    wait_for_service_worker(page)
+    if offline:
+        phone.set_offline(True)
+        page.goto("/triage/")
+    page.locator("#checker fieldset legend").first.wait_for()
+    assert page.locator("#checker input:checked").count() == 0  # no pre-selected red flag
+    press_next(page)
+    assert (
+        shown_step(page) == "emergency_signs/chest_pain,breathless,coughing_blood,foot_cold_or_numb"
+    )
+    for _ in range(30):
+        if current_screen(page) is None:
+            break
+        press_next(page)
+    result = shown_result(page)
+    assert result["urgency"] == "see_doctor"
+    assert page.get_by_role("link", name="Call 999").is_visible()
+    if offline:
+        assert page.locator("#checker").get_attribute("data-mode") == "offline"

@@ -109,7 +109,8 @@ test("not answered is not the same as no", () => {
   assert.equal(conditionHolds({ finding: "injury", not_in: ["none"] }, {}), false);
   assert.equal(conditionHolds({ finding: "pregnant", is: false }, {}), false);
   assert.equal(conditionHolds({ finding: "pregnant", is: false }, { pregnant: false }), true);
-  assert.equal(assess(knowledge, { giving_way: true }).urgency, "self_care");
+  assert.equal(conditionHolds({ finding: "injury", not_in: ["none"], if_missing: true }, {}), true);
+  assert.equal(assess(knowledge, { giving_way: true, injury: "none" }).urgency, "self_care");
   assert.equal(assess(knowledge, { giving_way: true, injury: "twisting" }).urgency, "see_doctor");
 });
 

@@ -51,7 +51,7 @@ def test_an_anonymous_assessment_returns_the_result_and_keeps_nothing_identifyin
     stored = json.dumps([saved.answers, saved.result])
     assert "203.0.113.9" not in stored and "Phone/1.0" not in stored
     assert {field.name for field in Assessment._meta.fields} == {
-        "id", "user", "answers", "result", "urgency", "knowledge_version", "created_at",
+        "id", "user", "answers", "unsure", "result", "urgency", "knowledge_version", "created_at",
     }  # fmt: skip
 
 

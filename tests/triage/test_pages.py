@@ -24,30 +24,134 @@ def carried(response) -> dict:
     return json.loads(hidden(response.content.decode(), "answers") or "{}")
 
 
+NO_RED_FLAGS = {
+    "chest_pain": False, "breathless": False, "coughing_blood": False, "foot_cold_or_numb": False,
+    "knee_misshapen": False, "calf_tense": False, "cannot_bear_weight": False,
+    "cannot_straighten": False, "cannot_bend_90": False,
+}  # fmt: skip
+
+
+def shown(response) -> str:
+    """The page as shown, without the offline <template>s."""
+    return response.content.decode().split("<template")[0]
+
+
 def screen_of(response) -> str:
     return hidden(response.content.decode().split('<template id="triage-screens">')[0], "screen")
 
 
 def answer(client, response, **values):
     """Submit the screen shown in ``response`` the way a browser without JavaScript does."""
-    data = {
-        "screen": screen_of(response),
-        "answers": json.dumps(carried(response)),
-        "review": hidden(response.content.decode(), "review"),
-        "action": "next",
-    }
+    html = shown(response)
+    data = {name: hidden(html, name) for name in ("screen", "unsure", "reask", "review", "walk")}
+    data |= {"answers": json.dumps(carried(response)), "action": "next"}
     data.update({key: str(value) for key, value in values.items()})
     return client.post(START, data)
 
 
 def test_the_checker_starts_with_the_red_flag_questions_and_a_progress_bar(anonymous_client):
     response = anonymous_client.get(START)
-    html = response.content.decode()
+    html = shown(response)
     assert response.status_code == 200
     assert screen_of(response) == "emergency_signs"
     assert "<legend" in html and "Do you have pain in your chest?" in html
-    assert '<progress class="progress"' in html and "Step 1 of 20" in html
-    assert 'value="back"' not in html.split('<template id="triage-screens">')[0]
+    total = len(load_knowledge()["screens"])
+    assert '<progress class="progress"' in html and f"Step 1 of {total}" in html
+    assert 'value="back" formnovalidate data-slot="back" hidden' in html
+
+
+def test_no_red_flag_question_starts_with_an_answer_chosen(anonymous_client):
+    html = shown(anonymous_client.get(START))
+    assert " checked" not in html  # four red flags, no pre-selected "Not sure"
+    response = anonymous_client.post(
+        START, {"screen": "start", "answers": json.dumps(NO_RED_FLAGS), "action": "back"}
+    )
+    assert screen_of(response) == "serious_signs"
+    assert 'value="no" checked' in shown(response)  # answered ones keep their answer
+
+
+def test_a_red_flag_left_empty_is_asked_once_more_in_plainer_words(anonymous_client):
+    first = anonymous_client.get(START)
+    again = answer(anonymous_client, first, chest_pain="no", coughing_blood="no")
+    html = shown(again)
+    assert screen_of(again) == "emergency_signs"
+    assert hidden(html, "reask") == "breathless,foot_cold_or_numb"
+    knowledge = {f["id"]: f for f in load_knowledge()["findings"]}
+    assert knowledge["breathless"]["reask"].replace("'", "&#x27;") in html
+    assert 'name="chest_pain"' not in html  # only the unanswered ones
+    after = answer(anonymous_client, again, breathless="no")
+    assert screen_of(after) == "serious_signs"
+    assert json.loads(hidden(shown(after), "unsure")) == ["foot_cold_or_numb"]
+    assert carried(after) == {"chest_pain": False, "coughing_blood": False, "breathless": False}
+
+
+def test_pressing_next_through_every_screen_is_never_self_care(anonymous_client):
+    response = anonymous_client.get(START)
+    for _ in range(40):
+        if 'name="screen"' not in shown(response):
+            break
+        response = answer(anonymous_client, response)
+    html = shown(response)
+    assert 'data-urgency="see_doctor"' in html
+    assert 'href="tel:999"' in html  # not sure of chest pain or breathing keeps the number
+    assert "You were not sure about these warning signs" in html
+
+
+def test_the_pop_screen_is_skipped_when_nothing_happened_suddenly(anonymous_client):
+    response = anonymous_client.post(
+        START,
+        {"screen": "start", "answers": json.dumps(NO_RED_FLAGS), "injury": "none",
+         "onset": "gradual"},
+    )  # fmt: skip
+    assert screen_of(response) == "leg"
+    total = len(load_knowledge()["screens"]) - 1  # the pop screen no longer counts
+    assert f"Step 4 of {total}" in shown(response)
+
+
+def test_back_returns_to_the_previous_screen_that_applies(anonymous_client):
+    carried_answers = json.dumps({**NO_RED_FLAGS, "injury": "none", "onset": "gradual"})
+    response = anonymous_client.post(
+        START, {"screen": "leg", "answers": carried_answers, "action": "back"}
+    )
+    assert screen_of(response) == "start"
+    assert 'value="gradual" checked' in shown(response)
+
+
+def test_changing_an_answer_walks_through_the_screens_it_makes_relevant(anonymous_client):
+    answers = {**NO_RED_FLAGS, "injury": "none", "onset": "gradual", "pain_severity": 3}
+    change = anonymous_client.post(START, {"answers": json.dumps(answers), "change": "start"})
+    assert screen_of(change) == "start"
+    assert hidden(shown(change), "review") == "1"
+    pop = answer(anonymous_client, change, injury="twisting", onset="sudden")
+    assert screen_of(pop) == "pop"  # now relevant: asked before the result
+    result = answer(anonymous_client, pop, heard_pop="yes")
+    assert "triage-result" in shown(result)
+    assert carried(result)["heard_pop"] is True and carried(result)["pain_severity"] == 3
+
+    back = {**carried(result)}
+    result = anonymous_client.post(
+        START,
+        {"screen": "start", "answers": json.dumps(back), "review": "1", "injury": "none",
+         "onset": "gradual"},
+    )  # fmt: skip
+    assert "triage-result" in shown(result)  # nothing new applies: straight to the result
+    assert "heard_pop" not in carried(result)
+    assert carried(result)["pain_severity"] == 3
+
+
+def test_not_sure_leaves_an_ordinary_question_unanswered(anonymous_client):
+    response = anonymous_client.post(
+        START, {"screen": "leg", "answers": json.dumps(NO_RED_FLAGS), "calf_swelling": ""}
+    )
+    assert screen_of(response) == "knee"
+    assert carried(response) == NO_RED_FLAGS
+
+
+@pytest.mark.parametrize("typed", ["²", "٣", "３", "1.5", "-2", "12abc"])
+def test_a_number_not_typed_in_plain_digits_is_the_fields_error(anonymous_client, typed):
+    response = anonymous_client.post(START, {"screen": "start", "answers": "{}", "age": typed})
+    assert response.status_code == 200
+    assert screen_of(response) == "start" and 'aria-invalid="true"' in shown(response)
 
 
 def test_an_emergency_answer_stops_at_once_with_the_emergency_number(anonymous_client, settings):
@@ -62,8 +166,7 @@ def test_an_emergency_answer_stops_at_once_with_the_emergency_number(anonymous_c
 
 def test_a_patient_walks_through_every_screen_without_javascript(anonymous_client):
     knowledge = load_knowledge()
-    values = {"chest_pain": "no", "breathless": "no", "coughing_blood": "no",
-              "foot_cold_or_numb": "no", "injury": "twisting", "onset": "sudden",
+    values = {key: "no" for key in NO_RED_FLAGS} | {"injury": "twisting", "onset": "sudden",
               "heard_pop": "yes", "duration_days": "5", "pain_severity": "6",
               "swelling_knee": "yes", "locking": "yes", "age": "34"}  # fmt: skip
     response = anonymous_client.get(START)
@@ -89,52 +192,9 @@ def test_a_patient_walks_through_every_screen_without_javascript(anonymous_clien
     assert "Sign in" in html and Assessment.objects.count() == 0
 
 
-def test_the_pop_screen_is_skipped_when_nothing_happened_suddenly(anonymous_client):
-    response = anonymous_client.post(
-        START, {"screen": "onset", "answers": json.dumps({"injury": "none"}), "onset": "gradual"}
-    )
-    assert screen_of(response) == "how_long"
-
-
-def test_back_returns_to_the_previous_screen_that_applies(anonymous_client):
-    carried_answers = json.dumps({"injury": "none", "onset": "gradual"})
-    response = anonymous_client.post(
-        START, {"screen": "how_long", "answers": carried_answers, "action": "back"}
-    )
-    assert screen_of(response) == "onset"
-    assert 'value="gradual" checked' in response.content.decode()
-
-
-def test_changing_an_earlier_answer_drops_answers_that_no_longer_apply(anonymous_client):
-    answers = {"injury": "twisting", "onset": "sudden", "heard_pop": True, "pain_severity": 3}
-    change = anonymous_client.post(START, {"answers": json.dumps(answers), "change": "injury"})
-    assert screen_of(change) == "injury"
-    assert hidden(change.content.decode(), "review") == "1"
-    result = answer(anonymous_client, change, injury="none")
-    # review: straight back to the result; onset is still sudden so the pop still applies
-    assert "triage-result" in result.content.decode()
-    assert carried(result)["heard_pop"] is True
-
-    answers["onset"] = "gradual"
-    result = anonymous_client.post(
-        START,
-        {"screen": "injury", "answers": json.dumps(answers), "review": "1", "injury": "none"},
-    )
-    assert "heard_pop" not in carried(result)
-    assert carried(result)["pain_severity"] == 3
-
-
-def test_not_sure_leaves_the_question_unanswered(anonymous_client):
-    response = anonymous_client.post(
-        START, {"screen": "calf_swelling", "answers": "{}", "calf_swelling": ""}
-    )
-    assert screen_of(response) == "skin"
-    assert carried(response) == {}
-
-
 def test_an_out_of_range_number_shows_the_screen_again_with_the_error(anonymous_client):
     response = anonymous_client.post(
-        START, {"screen": "pain", "answers": "{}", "pain_severity": "14"}
+        START, {"screen": "pain", "answers": json.dumps(NO_RED_FLAGS), "pain_severity": "14"}
     )
     html = response.content.decode()
     assert screen_of(response) == "pain"
@@ -158,12 +218,12 @@ def test_tampered_forms_never_give_a_server_error(anonymous_client, data):
 def test_htmx_gets_only_the_step_fragment(anonymous_client):
     response = anonymous_client.post(
         START,
-        {"screen": "calf_swelling", "answers": "{}", "calf_swelling": "yes"},
+        {"screen": "leg", "answers": json.dumps(NO_RED_FLAGS), "calf_swelling": "no"},
         headers={"HX-Request": "true"},
     )
     html = response.content.decode()
     assert "<html" not in html and "<template" not in html
-    assert 'data-screen="skin"' in html and 'hx-post="/triage/"' in html
+    assert 'data-screen="knee"' in html and 'hx-post="/triage/"' in html
 
 
 def test_every_htmx_form_also_posts_without_javascript(anonymous_client):
@@ -241,6 +301,6 @@ def test_patients_do_not_see_the_knowledge_page_and_visitors_must_sign_in(
 
 def test_the_service_worker_precaches_the_checker_and_the_knowledge_base(anonymous_client):
     script = anonymous_client.get("/sw.js").content.decode()
-    for url in ("/triage/", "/static/triage/checker.js", "/static/triage/engine.js",
-                "/api/v1/triage/knowledge/"):  # fmt: skip
+    for url in ("/triage/", "/static/triage/checker.js", "/static/triage/flow.js",
+                "/static/triage/engine.js", "/api/v1/triage/knowledge/"):  # fmt: skip
         assert f'"{url}"' in script

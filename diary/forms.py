@@ -38,7 +38,7 @@ class EntryForm(forms.Form):
     )
     red_flags = forms.MultipleChoiceField(
         label=_("Warning signs today"),
-        choices=red_flags.CHOICES,
+        choices=red_flags.choices,  # the symptom checker's, read when a form is made
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
@@ -52,12 +52,20 @@ class EntryForm(forms.Form):
     def __init__(self, *args, patient, **kwargs):
         super().__init__(*args, **kwargs)
         self.patient = patient
+        # An entry keeps the signs it was saved with, even one the diary no longer asks.
+        saved = self.initial.get("red_flags") or []
+        if saved:
+            self.fields["red_flags"].choices = red_flags.choices(extra=saved)
         choices = extensions.stretch_choices(patient)
         self.has_plan = bool(choices)
         if choices:
             self.fields["stretches_done"].choices = choices
         else:
             del self.fields["stretches_done"]
+
+    def red_flag_preview(self) -> dict:
+        """For diary.js, when it cannot run the symptom checker's engine in the page."""
+        return red_flags.preview()
 
     @classmethod
     def for_new_entry(cls, patient, data=None):

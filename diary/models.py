@@ -17,7 +17,7 @@ from django.db.models.lookups import LessThanOrEqual
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from diary.red_flags import advice_for
+from diary import red_flags as warning_signs
 
 NOTES_MAX_LENGTH = 2000
 PAIN_MIN, PAIN_MAX = 0, 10
@@ -183,5 +183,11 @@ class DiaryEntry(models.Model):
         return WriteResult(self, Outcome.UPDATED)
 
     @property
-    def red_flag_advice(self):
-        return advice_for(self.red_flags)
+    def red_flag_advice(self) -> "warning_signs.Advice | None":
+        """The symptom checker's urgency and advice for the ticked signs, if they need any."""
+        return warning_signs.advice_for(self.red_flags)
+
+    @property
+    def red_flag_labels(self) -> list[str]:
+        """The ticked signs in words, as the symptom checker names them."""
+        return warning_signs.labels(self.red_flags)

@@ -27,6 +27,10 @@ class DiaryEntrySerializer(serializers.ModelSerializer):
         child=serializers.ChoiceField(choices=sorted(red_flags.ALLOWED_IDS)),
         default=list,
         max_length=len(red_flags.ALLOWED_IDS),
+        help_text=(
+            'Finding ids of the symptom checker\'s contract, each meaning "yes". The diary '
+            "asks the safety floor's single-finding triggers; any contract finding is kept."
+        ),
     )
     client_updated_at = serializers.DateTimeField()
 

@@ -15,16 +15,88 @@ function isDiaryWrite(item) {
 }
 
 // --- warning signs: the advice shows as soon as a box is ticked ----------------------------
-function showAdvice(form) {
+// The symptom checker's own engine (static/triage/engine.js) on its knowledge base, both
+// precached for offline use, gives the urgency and advice, exactly as the saved entry's page
+// will. Until they load, or if they cannot, the page's own copy of each sign's answer stands
+// in (diary/red_flags.py preview()): the highest of the ticked signs' levels.
+let enginePromise = null;
+
+function loadEngine(fieldset) {
+  enginePromise ??= Promise.all([
+    import(fieldset.dataset.engineUrl),
+    fetch(fieldset.dataset.knowledgeUrl, { credentials: "same-origin" }).then((response) => {
+      if (!response.ok) throw new Error(`knowledge: HTTP ${response.status}`);
+      return response.json();
+    }),
+  ]).then(([engine, knowledge]) => ({ assess: engine.assess, knowledge }));
+  enginePromise.catch((error) => {
+    console.warn("diary: the symptom checker's engine is not available", error);
+    enginePromise = null; // try again on the next tick
+  });
+  return enginePromise;
+}
+
+function previewData() {
+  const script = document.getElementById("red-flag-preview");
+  return script ? JSON.parse(script.textContent) : { levels: {}, order: [], signs: {} };
+}
+
+// Urgency and advice for the ticked signs without the engine: a floor under its answer.
+function fallbackAdvice(ticked) {
+  const { levels, order, signs } = previewData();
+  const known = ticked.filter((id) => id in signs);
+  if (!known.length) return null;
+  const rank = Math.max(...known.map((id) => order.indexOf(signs[id].urgency)));
+  const urgency = order[rank];
+  const advice = [...new Set(known.filter((id) => signs[id].urgency === urgency)
+    .flatMap((id) => signs[id].advice))];
+  return { urgency, level: levels[urgency], advice };
+}
+
+function engineAdvice({ assess, knowledge }, ticked) {
+  const findings = new Map(knowledge.findings.map((finding) => [finding.id, finding]));
+  const answers = Object.fromEntries(
+    ticked.filter((id) => findings.get(id)?.type === "bool").map((id) => [id, true]),
+  );
+  if (!Object.keys(answers).length) return null;
+  const result = assess(knowledge, answers);
+  if (result.urgency === "self_care") return null;
+  const level = knowledge.urgency_levels.find((candidate) => candidate.id === result.urgency);
+  return { urgency: result.urgency, level, advice: result.advice };
+}
+
+function render(block, shown) {
+  block.hidden = !shown;
+  if (!shown) return;
+  block.className = `urgency urgency-${shown.urgency} red-flag-advice`;
+  block.dataset.redFlagAdvice = shown.urgency;
+  for (const key of ["label", "action", "explanation"]) {
+    block.querySelector(`[data-slot="${key}"]`).textContent = shown.level[key];
+  }
+  block.querySelector('[data-slot="call"]').hidden = shown.urgency !== "emergency";
+  block.querySelector('[data-slot="check"]').hidden = shown.urgency === "emergency"; // call first
+  block.querySelector('[data-slot="advice"]').replaceChildren(...shown.advice.map((text) => {
+    const item = document.createElement("li");
+    item.textContent = text;
+    return item;
+  }));
+}
+
+let adviceRun = 0;
+
+async function showAdvice(form) {
   const fieldset = form.querySelector(".red-flags");
-  if (!fieldset) return;
-  const emergencies = (fieldset.dataset.emergencyFlags || "").split(" ");
+  const block = form.querySelector("[data-red-flag-advice]");
+  if (!fieldset || !block) return;
   const ticked = [...fieldset.querySelectorAll("input:checked")].map((input) => input.value);
-  const level = ticked.some((flag) => emergencies.includes(flag))
-    ? "emergency"
-    : ticked.length ? "urgent" : "";
-  for (const block of form.querySelectorAll("[data-red-flag-advice]")) {
-    block.hidden = block.dataset.redFlagAdvice !== level;
+  const run = ++adviceRun;
+  render(block, fallbackAdvice(ticked)); // at once, even offline with nothing cached
+  if (!ticked.length) return;
+  try {
+    const engine = await loadEngine(fieldset);
+    if (run === adviceRun) render(block, engineAdvice(engine, ticked));
+  } catch (error) {
+    // The fallback shown above stays.
   }
 }
 

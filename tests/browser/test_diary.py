@@ -33,7 +33,7 @@ def test_an_entry_written_offline_waits_survives_a_reload_and_is_sent_once(
     phone.set_offline(True)
     page.locator(".pain-option", has_text="6").first.click()
     page.get_by_label("Stiff knee").check()
-    page.get_by_label("One calf or lower leg is swollen").check()
+    page.get_by_label("Swollen calf").check()
     assert page.get_by_role("heading", name="Get medical help today").is_visible()
     page.get_by_label("Notes").fill("Typed on the bus, no signal.")
     page.get_by_role("button", name="Save today's entry").click()
@@ -67,10 +67,10 @@ def test_saving_online_shows_the_saved_entry_with_its_advice(page, phone, live_s
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     page.locator(".pain-option", has_text="3").first.click()
     page.get_by_label("Chest pain").check()
-    assert page.get_by_role("heading", name="Call 999 now").first.is_visible()
+    assert page.get_by_role("heading", name="Call an emergency number now").first.is_visible()
     page.get_by_role("button", name="Save today's entry").click()
     page.wait_for_url("**/diary/*-*/")
-    assert page.get_by_role("heading", name="Call 999 now").is_visible()
+    assert page.get_by_role("heading", name="Call an emergency number now").is_visible()
     assert DiaryEntry.objects.get().red_flags == ["chest_pain"]
 
 
@@ -108,7 +108,7 @@ def test_the_entry_form_works_without_javascript(browser, live_server, patient):
         page.get_by_label("Short of breath").check()
         page.get_by_role("button", name="Save today's entry").click()
         page.wait_for_url("**/diary/*-*/")
-        assert page.get_by_role("heading", name="Call 999 now").is_visible()
+        assert page.get_by_role("heading", name="Call an emergency number now").is_visible()
         entry = DiaryEntry.objects.get()
         assert (entry.pain, entry.red_flags) == (4, ["breathless"])
     finally:

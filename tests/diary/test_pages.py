@@ -35,8 +35,9 @@ def test_the_entry_form_offers_every_quick_choice(patient_client):
     html = patient_client.get("/diary/").content.decode()
     for name in ("pain", "swelling", "stiffness", "walked_normally", "rice", "pain_relief"):
         assert f'name="{name}"' in html
-    for flag in ("calf_swelling", "red_or_warm_skin", "breathless", "chest_pain", "fever"):
+    for flag in ("calf_swelling", "foot_cold_or_numb", "breathless", "cannot_bear_weight"):
         assert f'value="{flag}"' in html
+    assert 'value="fever"' not in html  # not a warning sign on its own any more
     assert "<legend>" in html
     assert 'name="stretches_done"' not in html  # no plan: no stretches to tick
 
@@ -73,7 +74,8 @@ def test_a_bad_form_comes_back_with_errors_linked_to_fields_and_saves_nothing(pa
 
 
 @pytest.mark.parametrize(
-    ("flag", "advice"), [("chest_pain", "Call 999 now"), ("calf_swelling", "medical help today")]
+    ("flag", "advice"),
+    [("chest_pain", "Call an emergency number now"), ("calf_swelling", "medical help today")],
 )
 def test_a_ticked_warning_sign_shows_its_advice_on_the_saved_page(patient_client, flag, advice):
     response = patient_client.post("/diary/", form_data(red_flags=[flag]), follow=True)

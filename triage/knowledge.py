@@ -6,7 +6,7 @@ weights, the urgency rules and the advice. A mistake in it must never turn into 
 answer for a patient, so :func:`load_knowledge` refuses a file that does not hold together
 and says where (``causes[3].weights[1].finding: unknown finding 'calf_swel'``).
 
-The ids of the public contract (``shared/TRIAGE_CONTRACT.md``) are kept here as constants
+The ids of the public contract (``docs/triage.md``) are kept here as constants
 for the other apps, which import them rather than the JSON file.
 """
 

@@ -179,7 +179,13 @@ def describe_condition(knowledge: dict, condition: dict) -> str:
         ]
         return "(" + word.join(parts) + ")" if len(parts) > 1 else parts[0]
     finding = _findings(knowledge)[condition["finding"]]
+    if condition.get("unsure"):
+        return f"{finding['label']} = {_('Not sure')}"
+    text = _describe_leaf(finding, condition)
+    return text + _(" (or not answered)") if condition.get("if_missing") else text
 
+
+def _describe_leaf(finding: dict, condition: dict) -> str:
     def show(value) -> str:
         return answer_text(finding, value) if finding["type"] != "integer" else str(value)
 
@@ -195,6 +201,7 @@ def describe_condition(knowledge: dict, condition: dict) -> str:
 def knowledge_view(knowledge: dict) -> dict:
     levels = {level["id"]: level["label"] for level in knowledge["urgency_levels"]}
     advice = {item["id"]: item["text"] for item in knowledge["advice_items"]}
+    names = {cause["id"]: cause["name"] for cause in knowledge["causes"]}
     return {
         "version": knowledge["version"],
         "disclaimer": knowledge["disclaimer"],
@@ -212,6 +219,8 @@ def knowledge_view(knowledge: dict) -> dict:
                     for entry in cause.get("against", [])
                 ],
                 "advice": [advice[advice_id] for advice_id in cause["advice"]],
+                "serious": cause.get("serious", False),
+                "at_least": levels.get(cause.get("at_least"), ""),
             }
             for cause in knowledge["causes"]
         ],
@@ -220,6 +229,8 @@ def knowledge_view(knowledge: dict) -> dict:
                 **rule,
                 "level": levels[rule["urgency"]],
                 "text": describe_condition(knowledge, rule),
+                "suspects": [names[cause_id] for cause_id in rule.get("suspects", [])],
+                "advice": [advice[advice_id] for advice_id in rule.get("advice", [])],
             }
             for rule in knowledge["rules"]
         ],

@@ -304,3 +304,19 @@ def test_the_service_worker_precaches_the_checker_and_the_knowledge_base(anonymo
     for url in ("/triage/", "/static/triage/checker.js", "/static/triage/flow.js",
                 "/static/triage/engine.js", "/api/v1/triage/knowledge/"):  # fmt: skip
         assert f'"{url}"' in script
+
+
+def test_the_knowledge_page_shows_every_rule_with_its_source_and_the_serious_causes(
+    physiotherapist_client,
+):
+    knowledge = load_knowledge()
+    html = physiotherapist_client.get("/triage/knowledge/").content.decode()
+    assert f"Version {knowledge['version']}" in html
+    for rule in knowledge["rules"]:
+        assert f"<code>{rule['id']}</code>" in html
+        assert rule["source"].replace("'", "&#x27;") in html
+    assert "Chest pain = Not sure" in html  # rule 9 in words
+    assert "(or not answered)" in html  # rule 8 in words
+    assert html.count(">to rule out</strong>") == sum(
+        1 for cause in knowledge["causes"] if cause.get("serious")
+    )

@@ -66,6 +66,14 @@ class WeekdaysField(forms.TypedMultipleChoiceField):
             return [day for day in range(7) if value & (1 << day)]
         return value
 
+    def has_changed(self, initial, data):
+        # The initial value is the stored bit mask, the submitted one a list of day numbers:
+        # compare them as sets of days (MultipleChoiceField would call len() on the mask).
+        if self.disabled:
+            return False
+        before = {str(day) for day in self.prepare_value(initial) or []}
+        return before != {str(day) for day in data or []}
+
     def clean(self, value):
         days = super().clean(value)
         return sum(1 << day for day in set(days))

@@ -11,10 +11,18 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
+from django_htmx.middleware import HtmxDetails
 
 from diary import chart, extensions, report
 from diary.forms import EntryForm, RangeForm
 from diary.models import DiaryEntry, Outcome, today_for
+
+
+class HtmxHttpRequest(HttpRequest):
+    """A request that went through django-htmx's middleware (``request.htmx``)."""
+
+    htmx: HtmxDetails
+
 
 HISTORY_PAGE_SIZE = 30
 SAVED_MESSAGES = {
@@ -101,7 +109,7 @@ def chart_for(patient, days: int) -> chart.Chart:
 
 @login_required
 @require_GET
-def pain_chart(request: HttpRequest) -> HttpResponse:
+def pain_chart(request: HtmxHttpRequest) -> HttpResponse:
     try:
         days = int(request.GET.get("days", chart.PERIODS[0]))
     except ValueError:

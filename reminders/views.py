@@ -7,8 +7,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
+from django_htmx.middleware import HtmxDetails
 
 from reminders import plans
 from reminders.forms import DoneForm, PreferencesForm
@@ -18,6 +19,13 @@ from reminders.preferences import save_preferences
 from reminders.vapid import vapid_keys
 
 
+class HtmxHttpRequest(HttpRequest):
+    """A request that went through django-htmx's middleware (``request.htmx``)."""
+
+    htmx: HtmxDetails
+
+
+@require_GET
 def plan(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         # Not a redirect: the page is precached for offline use and must answer anyone.
@@ -28,7 +36,7 @@ def plan(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def done(request: HttpRequest) -> HttpResponse:
+def done(request: HtmxHttpRequest) -> HttpResponse:
     form = DoneForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("That reminder could not be marked done."))
@@ -55,7 +63,7 @@ def done(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def preferences(request: HttpRequest) -> HttpResponse:
+def preferences(request: HtmxHttpRequest) -> HttpResponse:
     form = PreferencesForm(request.POST or None, instance=request.user)
     if request.method == "POST" and form.is_valid():
         save_preferences(request.user, {name: form.cleaned_data[name] for name in form.fields})

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
+from django_htmx.middleware import HtmxDetails
 
 from triage import flow, presentation
 from triage.engine import assess
@@ -18,7 +19,13 @@ from triage.knowledge import load_knowledge
 from triage.models import Assessment, AssessmentIdTaken
 
 
-def _page(request: HttpRequest, knowledge: dict, step: flow.Step) -> HttpResponse:
+class HtmxHttpRequest(HttpRequest):
+    """A request that went through django-htmx's middleware (``request.htmx``)."""
+
+    htmx: HtmxDetails
+
+
+def _page(request: HtmxHttpRequest, knowledge: dict, step: flow.Step) -> HttpResponse:
     context = {
         "answers_json": flow.encode_answers(step.answers),
         "unsure_json": flow.encode_answers(step.unsure),
@@ -63,7 +70,7 @@ def start(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def save(request: HttpRequest) -> HttpResponse:
+def save(request: HtmxHttpRequest) -> HttpResponse:
     """Save a result to the signed-in patient's account (once per client-made id)."""
     knowledge = load_knowledge()
     answers = flow.decode_answers(knowledge, request.POST.get("answers"))

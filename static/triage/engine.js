@@ -2,6 +2,7 @@
 // possible causes and advice. It is the twin of triage/engine.py and must give the same
 // result for any answers (tests/triage/test_parity.py holds the two together), so change
 // both or neither. An ES module with no dependencies, for the browser and for Node alike.
+// How it decides, and the knowledge file's format: docs/triage.md.
 //
 // Urgency comes from the knowledge base's rules only. A cause's score is a noisy-OR of
 // the weights whose conditions hold, times the factor of each "against" entry that holds,
@@ -107,33 +108,56 @@ export function validateUnsure(knowledge, unsure, answers) {
   return redFlags.filter((id) => unsure.includes(id));
 }
 
-// The findings that make a condition hold, or null when it does not hold.
+// The findings that make a condition hold, or null when it does not hold. Each condition
+// object of a knowledge base is compiled once into a function (as engine.py does).
 function matched(condition, answers, unsure = EMPTY) {
-  if ("all" in condition) {
-    const found = [];
-    for (const child of condition.all) {
-      const childFound = matched(child, answers, unsure);
-      if (childFound === null) return null;
-      found.push(...childFound);
-    }
-    return found;
+  let test = compiledOf.get(condition);
+  if (test === undefined) {
+    test = compile(condition);
+    compiledOf.set(condition, test);
   }
-  if ("any" in condition) {
-    const found = [];
-    let holds = false;
-    for (const child of condition.any) {
-      const childFound = matched(child, answers, unsure);
-      if (childFound !== null) {
-        holds = true;
+  return test(answers, unsure);
+}
+
+const compiledOf = new WeakMap();
+
+function compile(condition) {
+  if ("all" in condition) {
+    const children = condition.all.map(compile);
+    return (answers, unsure) => {
+      const found = [];
+      for (const child of children) {
+        const childFound = child(answers, unsure);
+        if (childFound === null) return null;
         found.push(...childFound);
       }
-    }
-    return holds ? found : null;
+      return found;
+    };
   }
-  if (condition.unsure) return unsure.has(condition.finding) ? [condition.finding] : null;
-  const value = answerOf(answers, condition.finding);
-  if (value === null) return condition.if_missing ? [] : null;
-  return compare(condition, value) ? [condition.finding] : null;
+  if ("any" in condition) {
+    const children = condition.any.map(compile);
+    return (answers, unsure) => {
+      const found = [];
+      let holds = false;
+      for (const child of children) {
+        const childFound = child(answers, unsure);
+        if (childFound !== null) {
+          holds = true;
+          found.push(...childFound);
+        }
+      }
+      return holds ? found : null;
+    };
+  }
+  const id = condition.finding;
+  const hit = [id];
+  if (condition.unsure) return (answers, unsure) => (unsure.has(id) ? hit : null);
+  const ifMissing = condition.if_missing ? [] : null;
+  return (answers) => {
+    const value = answerOf(answers, id);
+    if (value === null) return ifMissing; // holds without naming a finding not given
+    return compare(condition, value) ? hit : null;
+  };
 }
 
 const EMPTY = new Set();

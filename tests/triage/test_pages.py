@@ -320,3 +320,21 @@ def test_the_knowledge_page_shows_every_rule_with_its_source_and_the_serious_cau
     assert html.count(">to rule out</strong>") == sum(
         1 for cause in knowledge["causes"] if cause.get("serious")
     )
+
+
+def test_a_new_knowledge_base_installs_a_new_offline_shell(settings, tmp_path):
+    """The service worker's version covers the knowledge file: a phone that visits after a
+    knowledge change installs a new shell (all its caches at once), never a mix."""
+    import shutil
+
+    from kneeapp.pwa import _fingerprint
+
+    for folder in ("templates", "static", "triage/knowledge"):
+        shutil.copytree(settings.BASE_DIR / folder, tmp_path / folder)
+    settings.BASE_DIR = tmp_path
+    before = _fingerprint()
+    knowledge = tmp_path / "triage" / "knowledge" / "back_of_knee.json"
+    data = json.loads(knowledge.read_text(encoding="utf-8"))
+    data["version"] = data["version"] + ".1"
+    knowledge.write_text(json.dumps(data), encoding="utf-8")
+    assert _fingerprint() != before

@@ -330,3 +330,27 @@ def test_answers_must_be_an_object():
     with pytest.raises(AnswersError) as caught:
         validate_answers(KNOWLEDGE, [("fever", True)])
     assert list(caught.value.errors) == ["answers"]
+
+
+def test_no_condition_holds_for_injury_none_but_not_for_a_left_out_injury():
+    """Rule 8's property by construction: a condition that holds for ``injury: none`` also
+    holds when the injury was left out, so leaving it out never gives less."""
+
+    def leaves(node):
+        if isinstance(node, dict):
+            if node.get("finding") == "injury":
+                yield node
+            for value in node.values():
+                yield from leaves(value)
+        elif isinstance(node, list):
+            for value in node:
+                yield from leaves(value)
+
+    weights = [cause["weights"] for cause in KNOWLEDGE["causes"]]  # "against" only lowers a score
+    for leaf in leaves([KNOWLEDGE["rules"], weights]):
+        holds_for_none = (
+            leaf.get("is") == "none"
+            or "none" in leaf.get("in", [])
+            or ("not_in" in leaf and "none" not in leaf["not_in"])
+        )
+        assert not holds_for_none or leaf.get("if_missing"), leaf

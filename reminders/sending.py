@@ -7,6 +7,10 @@ records the outcome. A worker killed mid-send leaves the row SENDING: once its l
 claims it again. A send repeated that way carries the same idempotency key (the email's
 Message-ID, the push message's Topic), so a copy that did get through is collapsed by the
 receiving side.
+
+The retry policy lives here, and only here: ``Delivery.attempts`` (one per claim) is the
+only counter, :func:`out_of_attempts` the only give-up rule, and :func:`retry_in` says when
+to try again. The Celery tasks only carry out what it decides.
 """
 
 import datetime as dt
@@ -25,9 +29,21 @@ log = logging.getLogger(__name__)
 # Every claim counts as an attempt: after this many the delivery is failed for good, whether
 # the transport kept refusing or the worker kept dying.
 MAX_ATTEMPTS = 6
+# The longest wait between two attempts.
+MAX_BACKOFF = 30 * 60
 # A stretch reminder this late is of no use (as the dispatcher's grace): not sent again.
 TOO_LATE = dt.timedelta(hours=1)
 SWEEP_BATCH = 500
+
+
+def out_of_attempts(attempts_made: int) -> bool:
+    """The give-up rule: no attempt after the MAX_ATTEMPTS-th (a claim is an attempt)."""
+    return attempts_made >= MAX_ATTEMPTS
+
+
+def backoff(attempts_made: int) -> float:
+    """Seconds to wait after the n-th failed attempt: doubling, at most MAX_BACKOFF."""
+    return min(settings.REMINDERS_RETRY_BACKOFF * 2 ** max(attempts_made - 1, 0), MAX_BACKOFF)
 
 
 def lease() -> dt.timedelta:
@@ -65,7 +81,7 @@ def send(delivery_id: int) -> bool:
     delivery = mine.select_related("patient", "schedule__plan__patient").first()
     if delivery is None:  # deleted with its patient in the meantime
         return False
-    if delivery.attempts > MAX_ATTEMPTS:
+    if out_of_attempts(delivery.attempts - 1):  # this claim would be one too many
         mine.update(status=Status.FAILED, error=f"gave up after {MAX_ATTEMPTS} attempts")
         log.warning("delivery %s given up after %s attempts", delivery_id, MAX_ATTEMPTS)
         return False
@@ -87,6 +103,22 @@ def send(delivery_id: int) -> bool:
         # Our lease ran out and another worker took the row over: it records the outcome.
         log.warning("delivery %s was sent after its lease ran out", delivery_id)
     return True
+
+
+def retry_in(delivery_id: int, error: Exception) -> float | None:
+    """After a send raised ``Busy`` or a transient ``TransportError``: the seconds until it
+    is tried again (noted on the row, so the sweep leaves it until then), or None when it
+    was the last attempt (the delivery is then failed for good)."""
+    if isinstance(error, Busy):
+        seconds = float(int(error.seconds) + 1)  # waiting for a lease is not an attempt
+    else:
+        made = attempts(delivery_id)
+        if out_of_attempts(made):
+            give_up(delivery_id, error)
+            return None
+        seconds = getattr(error, "retry_after", None) or backoff(made)
+    retry_at(delivery_id, timezone.now() + dt.timedelta(seconds=seconds))
+    return seconds
 
 
 def attempts(delivery_id: int) -> int:
@@ -119,7 +151,7 @@ def stranded(now: dt.datetime) -> list[int]:
         status=Status.SKIPPED, error="found too late (not handed to a worker in time)"
     )
     lost = Q(status=Status.SENDING, claimed_at__lt=now - lease())
-    unfinished.filter(lost, attempts__gte=MAX_ATTEMPTS).update(
+    unfinished.filter(lost, attempts__gte=MAX_ATTEMPTS).update(  # out_of_attempts() in SQL
         status=Status.FAILED, error=f"gave up: the sender stopped {MAX_ATTEMPTS} times"
     )
     waiting = Q(status=Status.QUEUED) & (

@@ -1,5 +1,8 @@
 """Celery tasks of the reminders app: thin wrappers that take ids and re-fetch rows.
 
+They decide nothing about retrying: ``sending.retry_in`` says when (or whether) a failed
+send is tried again, and the task only schedules it.
+
 The database, not the broker, is the record of what is due. Sends are handed to the broker
 after commit, and a broker that is down is logged, never raised into a dispatch or a request:
 each dispatch pass hands over again what the broker lost (``sending.stranded``).
@@ -11,7 +14,6 @@ import math
 from functools import partial
 
 from celery import shared_task
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from kombu.exceptions import OperationalError
@@ -22,7 +24,6 @@ from reminders.transports import TransportError
 
 log = logging.getLogger(__name__)
 
-MAX_RETRIES = sending.MAX_ATTEMPTS - 1
 # Deliveries per message: a pass with 10,000 due publishes 200 messages, not 10,000 (each
 # publish is a broker round trip, and those dominated a large pass).
 SEND_BATCH = 50
@@ -38,10 +39,6 @@ def parse_now(now) -> dt.datetime:
     if timezone.is_naive(moment):
         raise ValueError(f"now must carry a time zone offset, not {now!r}")
     return moment
-
-
-def backoff(retries: int) -> float:
-    return min(settings.REMINDERS_RETRY_BACKOFF * 2**retries, 60 * 30)
 
 
 def enqueue(delivery_ids: list[int], now: dt.datetime) -> None:
@@ -102,20 +99,14 @@ def check_persisting_symptoms(now=None) -> int:
 # goes back to the queue instead of being dropped. That is safe because the row is claimed
 # before sending, with a lease: a redelivered message finds it sent and does nothing, finds
 # it still leased and waits for the lease to run out, or finds the lease over and sends.
-@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=MAX_RETRIES)
+# max_retries=None: the row's attempts, not Celery's retry count, bound the retries.
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=None)
 def send_delivery(self, delivery_id: int) -> bool:
     try:
         return sending.send(delivery_id)
-    except sending.Busy as busy:
-        if self.request.retries >= MAX_RETRIES:
-            return False  # the dispatch pass's sweep takes it from here
-        return retry(self, delivery_id, busy, int(busy.seconds) + 1)
-    except TransportError as error:  # only transient errors get here
-        attempts = sending.attempts(delivery_id)
-        if self.request.retries >= MAX_RETRIES or attempts >= sending.MAX_ATTEMPTS:
-            sending.give_up(delivery_id, error)
-            return False
-        return retry(self, delivery_id, error, error.retry_after or backoff(attempts - 1))
+    except (sending.Busy, TransportError) as error:  # only transient errors get here
+        countdown = sending.retry_in(delivery_id, error)
+        return False if countdown is None else retry(self, delivery_id, error, countdown)
 
 
 # The same guarantees as send_delivery, for a batch: a redelivered batch skips what was sent
@@ -130,27 +121,21 @@ def send_deliveries(delivery_ids: list[int]) -> int:
     for delivery_id in delivery_ids:
         try:
             sent += sending.send(delivery_id)
-        except sending.Busy as busy:
-            send_later(delivery_id, int(busy.seconds) + 1)
-        except TransportError as error:  # only transient errors get here
-            attempts = sending.attempts(delivery_id)
-            if attempts >= sending.MAX_ATTEMPTS:
-                sending.give_up(delivery_id, error)
-            else:
-                send_later(delivery_id, error.retry_after or backoff(attempts - 1))
+        except (sending.Busy, TransportError) as error:  # only transient errors get here
+            countdown = sending.retry_in(delivery_id, error)
+            if countdown is not None:
+                send_later(delivery_id, countdown)
     return sent
 
 
 def send_later(delivery_id: int, countdown: float) -> None:
-    sending.retry_at(delivery_id, timezone.now() + dt.timedelta(seconds=countdown))
     try:
         send_delivery.apply_async((delivery_id,), countdown=countdown)
     except BROKER_ERRORS as error:
         log.warning("delivery %s: retry not queued (%s); the sweep will", delivery_id, error)
 
 
-def retry(task, delivery_id: int, error: Exception, countdown: int) -> bool:
-    sending.retry_at(delivery_id, timezone.now() + dt.timedelta(seconds=countdown))
+def retry(task, delivery_id: int, error: Exception, countdown: float) -> bool:
     try:
         raise task.retry(exc=error, countdown=countdown)
     except BROKER_ERRORS as broker_error:

@@ -287,3 +287,26 @@ def test_a_batch_hands_a_delivery_that_fails_for_now_to_its_own_retry(queued, mo
 def test_a_batch_of_anything_but_ids_is_refused_by_name(bad):
     with pytest.raises(ValueError, match="delivery_ids"):
         tasks.send_deliveries(bad)
+
+
+def test_one_retry_policy_for_the_single_and_the_batch_task(queued, monkeypatch):
+    """Both tasks ask sending.retry_in, which counts the row's attempts only: the n-th failed
+    attempt waits backoff(n), the MAX_ATTEMPTS-th gives up, whichever task sent it."""
+    from reminders import tasks
+    from reminders.transports import TransportError
+
+    def refuse(*args, **kwargs):
+        raise TransportError("timeout")
+
+    monkeypatch.setattr(sending.TRANSPORTS["email"], "send", refuse)
+    later = []
+    monkeypatch.setattr(tasks, "send_later", lambda pk, countdown: later.append(countdown))
+    for attempt in range(1, sending.MAX_ATTEMPTS + 1):
+        Delivery.objects.filter(pk=queued.pk).update(status=Status.QUEUED)
+        assert tasks.send_deliveries([queued.pk]) == 0
+        queued.refresh_from_db()
+        assert queued.attempts == attempt
+    assert later == [sending.backoff(n) for n in range(1, sending.MAX_ATTEMPTS)]
+    assert queued.status == Status.FAILED and "gave up" in queued.error
+    assert sending.out_of_attempts(sending.MAX_ATTEMPTS)
+    assert not sending.out_of_attempts(sending.MAX_ATTEMPTS - 1)

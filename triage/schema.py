@@ -61,13 +61,40 @@ def _list(node: dict, key: str, path: str, *, empty: bool = False) -> list:
     return value
 
 
+def _only(node: dict, path: str, allowed: frozenset[str]) -> None:
+    """A misspelt key (``not_whlie``) is an error, not a rule silently left out."""
+    unknown = sorted(set(node) - allowed)
+    if unknown:
+        _fail(_join(path, unknown[0]), f"unknown key (expected one of {sorted(allowed)})")
+
+
+# The keys each kind of object may have (a rule's and an entry's conditions are checked
+# key by key in check_condition).
+_KEYS = {
+    "": frozenset({"version", "schema_version", "language", "disclaimer", "urgency_levels",
+                   "findings", "screens", "causes", "rules", "advice_from_causes",
+                   "advice_items", "advice", "max_advice"}),
+    "urgency_levels": frozenset({"id", "label", "action", "explanation"}),
+    "findings": frozenset({"id", "label", "said", "type", "question", "reask", "help",
+                           "red_flag", "min", "max", "options"}),
+    "options": frozenset({"id", "label", "said"}),
+    "screens": frozenset({"id", "title", "help", "findings", "ask_if"}),
+    "advice_items": frozenset({"id", "text", "max_urgency", "not_while"}),
+    "causes": frozenset({"id", "name", "summary", "serious", "at_least", "weights", "against",
+                         "advice"}),
+}  # fmt: skip
+
+
 def _objects(node: dict, key: str, path: str, *, empty: bool = False) -> list[tuple[str, dict]]:
-    """The objects of a list, each with its path; each must have a fresh, well-formed id."""
+    """The objects of a list, each with its path; each must have a fresh, well-formed id
+    (and, for the kinds in ``_KEYS``, no key but the known ones)."""
     result, seen = [], set()
     for index, item in enumerate(_list(node, key, path, empty=empty)):
         item_path = f"{_join(path, key)}[{index}]"
         if not isinstance(item, dict):
             _fail(item_path, "must be an object")
+        if key in _KEYS:
+            _only(item, item_path, _KEYS[key])
         item_id = item.get("id")
         if not isinstance(item_id, str) or not _ID.match(item_id):
             _fail(f"{item_path}.id", "must be a lower_snake_case string")
@@ -89,7 +116,10 @@ class _Checker:
 
     def check(self) -> None:
         data = self.data
+        _only(data, "", _KEYS[""])
         _text(data, "version", "")
+        if len(data["version"]) > 32:
+            _fail("version", "must be at most 32 characters (it is stored with each result)")
         if data.get("schema_version") != SCHEMA_VERSION or not is_whole_number(
             data["schema_version"]
         ):

@@ -69,5 +69,7 @@ class AssessmentResultSerializer(serializers.Serializer):
     advice = serializers.ListField(child=serializers.CharField())
     knowledge_version = serializers.CharField()
     unsure = serializers.ListField(
-        child=serializers.CharField(), required=False, help_text="As sent, when not empty."
+        child=serializers.CharField(),
+        required=False,
+        help_text="The red flags taken as not sure, in knowledge-base order; only when any.",
     )

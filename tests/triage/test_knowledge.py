@@ -246,6 +246,32 @@ def test_it_refuses_a_bad_limit_on_advice_from_causes():
     assert broken(change).startswith("advice_from_causes.min_score: must be a number")
 
 
+@pytest.mark.parametrize(
+    ("where", "misspelt", "path"),
+    [
+        (lambda data: data, "max_advise", "max_advise"),
+        (lambda data: data["findings"][0], "reaks", "findings[0].reaks"),
+        (lambda data: data["findings"][9]["options"][0], "sad", "findings[9].options[0].sad"),
+        (lambda data: data["screens"][3], "ask_iff", "screens[3].ask_iff"),
+        (lambda data: data["advice_items"][0], "not_whlie", "advice_items[0].not_whlie"),
+        (lambda data: data["causes"][DVT], "atleast", f"causes[{DVT}].atleast"),
+        (lambda data: data["urgency_levels"][0], "colour", "urgency_levels[0].colour"),
+    ],
+)
+def test_it_refuses_a_misspelt_key_rather_than_ignore_it(where, misspelt, path):
+    def change(data):
+        where(data)[misspelt] = True
+
+    assert broken(change).startswith(f"{path}: unknown key")
+
+
+def test_it_refuses_a_version_too_long_to_store():
+    def change(data):
+        data["version"] = "2026." + "1" * 40
+
+    assert broken(change).startswith("version: must be at most 32 characters")
+
+
 def test_it_refuses_a_file_without_a_version():
     def change(data):
         data["version"] = ""
@@ -354,3 +380,10 @@ def test_no_condition_holds_for_injury_none_but_not_for_a_left_out_injury():
             or ("not_in" in leaf and "none" not in leaf["not_in"])
         )
         assert not holds_for_none or leaf.get("if_missing"), leaf
+
+
+def test_every_advice_item_can_be_shown():
+    used = {advice_id for level in KNOWLEDGE["advice"].values() for advice_id in level}
+    used |= {advice_id for cause in KNOWLEDGE["causes"] for advice_id in cause["advice"]}
+    used |= {advice_id for rule in KNOWLEDGE["rules"] for advice_id in rule.get("advice", [])}
+    assert {item["id"] for item in KNOWLEDGE["advice_items"]} == used

@@ -1,4 +1,22 @@
 from django.apps import AppConfig
+from django.core import checks
+
+
+def knowledge_file_is_valid(app_configs, **kwargs) -> list[checks.CheckMessage]:
+    """A broken knowledge file stops the server at start (and ``manage.py check``)."""
+    from triage.knowledge import KnowledgeError, load_knowledge
+
+    try:
+        load_knowledge()
+    except (KnowledgeError, OSError) as error:
+        return [
+            checks.Error(
+                f"The symptom checker's knowledge file is broken: {error}",
+                hint="Fix triage/knowledge/back_of_knee.json (its format: docs/triage.md).",
+                id="triage.E001",
+            )
+        ]
+    return []
 
 
 class TriageConfig(AppConfig):
@@ -6,6 +24,9 @@ class TriageConfig(AppConfig):
 
     name = "triage"
     verbose_name = "Symptom checker"
+
+    def ready(self):
+        checks.register(knowledge_file_is_valid)
 
     def export_user_data(self, user) -> dict:
         return {"assessments": [a.export() for a in self.get_model("Assessment").objects.of(user)]}

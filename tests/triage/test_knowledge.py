@@ -387,3 +387,23 @@ def test_every_advice_item_can_be_shown():
     used |= {advice_id for cause in KNOWLEDGE["causes"] for advice_id in cause["advice"]}
     used |= {advice_id for rule in KNOWLEDGE["rules"] for advice_id in rule.get("advice", [])}
     assert {item["id"] for item in KNOWLEDGE["advice_items"]} == used
+
+
+def test_a_broken_knowledge_file_fails_the_system_checks(tmp_path, monkeypatch):
+    import triage.knowledge
+    from triage.apps import knowledge_file_is_valid
+
+    broken_file = tmp_path / "back_of_knee.json"
+    broken_file.write_text('{"version": "x"}', encoding="utf-8")
+    assert knowledge_file_is_valid(None) == []
+    monkeypatch.setattr(triage.knowledge, "DEFAULT_PATH", broken_file)
+    errors = knowledge_file_is_valid(None)
+    assert errors and "knowledge file is broken" in errors[0].msg
+
+
+def test_the_knowledge_check_is_registered():
+    from django.core import checks
+
+    from triage.apps import knowledge_file_is_valid
+
+    assert knowledge_file_is_valid in checks.registry.registry.get_checks()

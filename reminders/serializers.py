@@ -2,22 +2,16 @@
 
 import base64
 import binascii
-import ipaddress
-import socket
-from urllib.parse import urlsplit
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from reminders.destinations import acceptable_endpoint
 from reminders.models import PlanItem, ReminderSchedule, StretchPlan
 from reminders.preferences import FIELDS
 from reminders.slots import time_zone_names
 
-LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
-# Top-level names that never lead to a push service on the public internet.
-LOCAL_NAMES = ("localhost", "local", "localdomain", "internal", "intranet", "lan", "home", "arpa")
 BASE64URL = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
 
 
@@ -121,54 +115,9 @@ class SubscriptionKeysSerializer(serializers.Serializer):
         return self.check_key(value, 16, "auth")
 
 
-def public_address(host: str) -> bool | None:
-    """Whether an address is one on the public internet; None when ``host`` is a name.
-
-    An address counts in every spelling a resolver takes (``127.1``, ``0x7f.0.0.1``,
-    ``2130706433``, ``::ffff:127.0.0.1``), since the push is sent wherever it resolves.
-    """
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        try:
-            address = ipaddress.IPv4Address(socket.inet_aton(host))
-        except OSError:
-            return None
-    if address.version == 6 and address.ipv4_mapped:
-        address = address.ipv4_mapped
-    return address.is_global and not address.is_multicast
-
-
-def is_public_host(host: str) -> bool:
-    host = host.rstrip(".").lower()
-    public = public_address(host)
-    if public is not None:
-        return public
-    labels = host.split(".")
-    return len(labels) > 1 and labels[-1] not in LOCAL_NAMES
-
-
 def validate_endpoint(value: str) -> str:
-    """A push service the server may send to: https on the public internet, nothing local.
-
-    The server itself posts to this URL, so an address on its own network (the database,
-    a cloud metadata service) must not be accepted. Loopback is for tests and development.
-    """
-    parts = urlsplit(value)
-    host = parts.hostname or ""
-    try:
-        port = parts.port
-    except ValueError:
-        port = -1
-    loopback_ok = settings.DEBUG or settings.REMINDERS_ALLOW_LOOPBACK_PUSH
-    if loopback_ok and parts.scheme in ("http", "https") and host in LOOPBACK_HOSTS:
-        return value
-    if (
-        parts.scheme == "https"
-        and parts.username is None
-        and port in (None, 443)
-        and is_public_host(host)
-    ):
+    """A push service the server may send to (``reminders.destinations``)."""
+    if acceptable_endpoint(value):
         return value
     raise serializers.ValidationError(
         _("The endpoint must be an https:// URL of a public push service.")

@@ -10,7 +10,6 @@ import hashlib
 import json
 import logging
 import smtplib
-import socket
 from urllib.parse import urlsplit
 
 import requests
@@ -19,6 +18,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from pywebpush import WebPushException, webpush
 
+from reminders import destinations
 from reminders.notifications import Notification, unsubscribe_url
 from reminders.vapid import vapid_keys
 
@@ -154,22 +154,13 @@ class WebPush:
 
 
 def check_destination(endpoint: str) -> None:
-    """Refuse to post where the endpoint's name resolves now to a non-public address.
-
-    Subscribing checks the URL as written (reminders.serializers.validate_endpoint); a name
-    can resolve elsewhere later, and the server must not post into its own network.
-    """
-    from reminders.serializers import LOOPBACK_HOSTS, public_address
-
-    parts = urlsplit(endpoint)
-    host = parts.hostname or ""
-    if (settings.DEBUG or settings.REMINDERS_ALLOW_LOOPBACK_PUSH) and host in LOOPBACK_HOSTS:
-        return
+    """Refuse to post where the endpoint's name resolves now to a non-public address."""
+    host = urlsplit(endpoint).hostname or ""
     try:
-        found = socket.getaddrinfo(host, parts.port or 443, type=socket.SOCK_STREAM)
+        public = destinations.resolves_publicly(endpoint)
     except (OSError, UnicodeError) as error:
         raise TransportError(f"push: cannot resolve {host!r} ({error})") from None
-    if not found or not all(public_address(info[4][0]) for info in found):
+    if not public:
         raise TransportError(
             f"push: {host!r} resolves to an address off the public internet", permanent=True
         )

@@ -79,16 +79,19 @@ def _signed_in(request: Request):
 @extend_schema(
     summary="Assess a set of answers, and save the assessment",
     description="Anonymous use is allowed (nothing identifying is kept). With an `id` made "
-    "by the client the call is idempotent: the same id again by the same person answers "
-    "200 with the assessment saved the first time; an id that belongs to someone else "
-    "answers 409 and shows nothing of it. Bad answers get 400 naming each finding, as "
+    "by the client the call is idempotent for a signed-in person: the same id again answers "
+    "200 with the assessment saved the first time; an id that belongs to someone else, or "
+    "to an anonymous assessment, answers 409 and shows nothing of it. Bad answers get 400 "
+    "naming each finding, as "
     '`{"answers": {"age": ["must be at least 0 and at most 120"]}}`.',
     request=AssessmentRequestSerializer,
     responses={
         201: AssessmentResultSerializer,
         200: AssessmentResultSerializer,
         400: OpenApiResponse(description="Bad answers, named by finding; or not JSON"),
-        409: OpenApiResponse(description="The id is already used by someone else"),
+        409: OpenApiResponse(
+            description="The id is used by someone else, or by an anonymous assessment"
+        ),
     },
 )
 @api_view(["POST"])

@@ -34,9 +34,9 @@ class AssessmentQuerySet(models.QuerySet):
     ) -> tuple["Assessment", bool]:
         """Save an assessment once per client-made ``id``: ``(assessment, created)``.
 
-        Sending the same id again (an offline outbox retrying) returns the saved assessment
-        unchanged. An id that belongs to another person raises :class:`AssessmentIdTaken`,
-        so it is neither shown nor overwritten.
+        Sending the same id again (a signed-in person's offline outbox retrying) returns the
+        saved assessment unchanged. An id that belongs to another person, or to an anonymous
+        assessment, raises :class:`AssessmentIdTaken`, so it is neither shown nor overwritten.
         """
         user = user if user is not None and user.is_authenticated else None
         fields = {
@@ -54,7 +54,9 @@ class AssessmentQuerySet(models.QuerySet):
                 return self.create(id=id, **fields), True
         except IntegrityError:
             existing = self.filter(pk=id).first()
-            if existing is None or existing.user_id != (user and user.pk):
+            # Only its owner may send an id again: an anonymous assessment has none, so
+            # knowing its id must not be a way to read it back.
+            if existing is None or user is None or existing.user_id != user.pk:
                 raise AssessmentIdTaken(str(id)) from None
             return existing, False
 

@@ -185,3 +185,15 @@ def test_the_export_holds_the_patients_assessments(patient, patient_client):
     post(patient_client, {"answers": {"heard_pop": True}})
     export = patient_client.get("/api/v1/me/export/").json()
     assert export["triage"]["assessments"][0]["answers"] == {"heard_pop": True}
+
+
+def test_an_anonymous_assessment_cannot_be_read_back_by_posting_its_id_again(
+    anonymous_client, other_patient_client
+):
+    first = post(anonymous_client, {"id": str(uuid.uuid4()), "answers": {"night_pain": True}})
+    assert first.status_code == 201
+    for client in (anonymous_client, other_patient_client):
+        again = post(client, {"id": first.json()["id"], "answers": {}})
+        assert again.status_code == 409
+        assert "urgency" not in again.json() and "night_pain" not in again.content.decode()
+    assert Assessment.objects.get().answers == {"night_pain": True}

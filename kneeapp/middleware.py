@@ -33,6 +33,26 @@ class PermissionsPolicyMiddleware:
         return response
 
 
+class PrivateResponsesMiddleware:
+    """Nothing shown to a signed-in person is kept in the browser's HTTP cache.
+
+    Diary pages, the report, the CSV, the export, the plan and the API all carry health
+    data: with ``Cache-Control: no-store`` a shared phone's Back button after signing out
+    does not show them again. (The service worker's offline copies are its own, and are
+    cleared at sign-out.) A response that already says how to cache it is left alone.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)  # a request that never reached the auth middleware
+        if "Cache-Control" not in response.headers and user is not None and user.is_authenticated:
+            response.headers["Cache-Control"] = "no-store, private"
+        return response
+
+
 def start_session(request, now: int | None = None) -> None:
     """Mark the session as signed in now.
 

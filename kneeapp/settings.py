@@ -159,6 +159,7 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "kneeapp.middleware.PermissionsPolicyMiddleware",
+    "kneeapp.middleware.PrivateResponsesMiddleware",
     # Last, so it sees a view's exception first: a database refusing a write is a 503.
     "kneeapp.middleware.DatabaseRefusalMiddleware",
 ]

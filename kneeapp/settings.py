@@ -309,8 +309,9 @@ REST_FRAMEWORK = {
     # ASCII JSON (\u escapes): an error that quotes a lone surrogate sent as "\ud800" can
     # still be written, where UTF-8 output would fail with a 500.
     "UNICODE_JSON": False,
-    # Every client of the API sends JSON; a form-encoded body is refused with 415.
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # Every client of the API sends JSON; a form-encoded body is refused with 415. The
+    # parser bounds the body's size and depth (a deep one is a 400, not a 500).
+    "DEFAULT_PARSER_CLASSES": ["kneeapp.parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "kneeapp.api_schema.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,

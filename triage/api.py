@@ -6,9 +6,8 @@ from django.http import HttpResponse, HttpResponseNotModified
 from django.utils.cache import patch_cache_control
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework.decorators import api_view, parser_classes, permission_classes
-from rest_framework.exceptions import NotFound, ParseError
-from rest_framework.parsers import JSONParser
+from rest_framework.decorators import api_view, permission_classes
+from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -17,26 +16,6 @@ from triage.engine import assess
 from triage.knowledge import DEFAULT_PATH, load_knowledge
 from triage.models import Assessment, AssessmentIdTaken
 from triage.serializers import AssessmentRequestSerializer, AssessmentResultSerializer
-
-# Answers to every finding take about 1 kB; anything far larger is not a set of answers.
-MAX_BODY_BYTES = 32 * 1024
-
-
-class BoundedJSONParser(JSONParser):
-    """JSON with a size bound, where nesting too deep for the parser is a 400, not a 500."""
-
-    def parse(self, stream, media_type=None, parser_context=None):
-        request = (parser_context or {}).get("request")
-        try:
-            length = int(request.META.get("CONTENT_LENGTH") or 0) if request else 0
-        except ValueError:
-            length = 0
-        if length > MAX_BODY_BYTES:
-            raise ParseError(f"The body is larger than {MAX_BODY_BYTES} bytes.")
-        try:
-            return super().parse(stream, media_type, parser_context)
-        except RecursionError:
-            raise ParseError("The JSON is nested too deeply.") from None
 
 
 def knowledge_file() -> tuple[bytes, str]:
@@ -96,7 +75,6 @@ def _signed_in(request: Request):
 )
 @api_view(["POST"])
 @permission_classes([AllowAny])
-@parser_classes([BoundedJSONParser])
 def assessments(request: Request) -> Response:
     serializer = AssessmentRequestSerializer(data=request.data)
     serializer.is_valid(raise_exception=True)

@@ -7,6 +7,7 @@ a refusal into a message that says the same whether or not the account exists.
 """
 
 import ipaddress
+import logging
 
 from django import forms
 from django.conf import settings
@@ -17,10 +18,14 @@ from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, Pa
 from django.core.exceptions import PermissionDenied
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
+from kombu.exceptions import OperationalError
 
 from kneeapp.models import LoginThrottle, ThrottleScope
+from kneeapp.tasks import send_password_reset
 
 TOO_MANY_ATTEMPTS = _("Too many attempts. Try again in a few minutes.")
+
+log = logging.getLogger(__name__)
 
 
 def client_address(request) -> str:
@@ -151,3 +156,13 @@ class PasswordResetRequestForm(PasswordResetForm):
                 raise forms.ValidationError(TOO_MANY_ATTEMPTS, code="too_many_attempts")
             LoginThrottle.objects.hit(keys)
         return cleaned_data
+
+    def save(self, **kwargs) -> None:
+        """Queue the email instead of sending it in the request (its timing would tell
+        whether the address has an account); the task builds the link itself."""
+        users = list(self.get_users(self.cleaned_data["email"])) or [None]
+        for user in users:
+            try:
+                send_password_reset.delay(user.pk if user is not None else None)
+            except (OperationalError, OSError) as error:  # the broker is down
+                log.warning("password reset email not queued: %s", error)

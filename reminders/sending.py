@@ -10,7 +10,8 @@ receiving side.
 
 The retry policy lives here, and only here: ``Delivery.attempts`` (one per claim) is the
 only counter, :func:`out_of_attempts` the only give-up rule, and :func:`retry_in` says when
-to try again. The Celery tasks only carry out what it decides.
+to try again. The Celery tasks only carry out what it decides. The whole life cycle of a
+reminder, as a state diagram: ``docs/reminders.md``.
 """
 
 import datetime as dt

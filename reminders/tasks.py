@@ -1,7 +1,7 @@
 """Celery tasks of the reminders app: thin wrappers that take ids and re-fetch rows.
 
 They decide nothing about retrying: ``sending.retry_in`` says when (or whether) a failed
-send is tried again, and the task only schedules it.
+send is tried again, and the task only schedules it. The life cycle: ``docs/reminders.md``.
 
 The database, not the broker, is the record of what is due. Sends are handed to the broker
 after commit, and a broker that is down is logged, never raised into a dispatch or a request:

@@ -1,11 +1,14 @@
 # kneeapp's two commands:  `make run` (set up and serve everything)  and  `make test`.
 # PYTHON=/path/to/python3.12 picks the interpreter; otherwise the newest 3.12+ on PATH or
-# under pyenv is used.
+# under pyenv is used. `make run PORT=8001` serves on another port, `make run ADDR=0.0.0.0:8001`
+# on every interface too (ADDR wins over PORT).
 
 SHELL := /bin/bash
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+PORT ?= 8000
+ADDR ?= 127.0.0.1:$(PORT)
 
 find_python = for p in "$$PYTHON" python3.13 python3.12 python3 \
 	  $$(ls -d "$$(pyenv root 2>/dev/null || echo ~/.pyenv)"/versions/3.1[2-9]*/bin/python3 2>/dev/null | sort -rV); do \
@@ -13,7 +16,7 @@ find_python = for p in "$$PYTHON" python3.13 python3.12 python3 \
 	  "$$p" -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { command -v "$$p"; break; }; \
 	done
 
-.PHONY: run test setup test-setup lint format bench clean
+.PHONY: run test setup demo-passwords test-setup lint format bench clean
 
 $(STAMP): requirements-dev.lock
 	@py=$$($(find_python)); \
@@ -28,8 +31,15 @@ setup: $(STAMP)
 	$(PY) manage.py seed_demo
 
 ## Command 1: set up, then serve the app with a Celery worker and beat on http://127.0.0.1:8000
-run: setup
-	$(PY) manage.py run_embedded
+## (PORT=8001 or ADDR=host:port for another address). The demo accounts are listed last, once
+## it is running: with their passwords on the first run, which `make demo-passwords` renews.
+run: $(STAMP)
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py run_embedded --addr '$(ADDR)' --demo
+
+# New random passwords for the demo accounts, printed (only their hashes are kept).
+demo-passwords: $(STAMP)
+	$(PY) manage.py demo_passwords
 
 # Debian packages the browser tests need (Chromium); installed only when missing.
 test-setup: $(STAMP)

@@ -4,7 +4,6 @@ last and renewable, and a start with no warnings to puzzle over."""
 import io
 import os
 import re
-import shutil
 import signal
 import socket
 import sqlite3
@@ -89,7 +88,6 @@ def test_run_embedded_takes_an_address_like_runserver():
         split_addr("localhost:http")
 
 
-@pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
 def test_make_run_passes_port_and_addr_with_addr_winning():
     def dry_run(*variables):
         result = subprocess.run(

@@ -26,9 +26,9 @@ class DiaryConfig(AppConfig):
         """Four weeks of entries for the demo patient: pain easing from 7 to about 2."""
         from django.utils import timezone
 
-        from diary.models import DiaryEntry, today_for
+        from diary.models import DiaryEntry
 
-        today = today_for(patient)
+        today = patient.today()
         created = 0
         for age in range(DEMO_DAYS - 1, -1, -1):
             day = today - datetime.timedelta(days=age)

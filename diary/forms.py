@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from diary import extensions, red_flags
-from diary.models import NOTES_MAX_LENGTH, PAIN_MAX, PAIN_MIN, DiaryEntry, Swelling, today_for
+from diary.models import NOTES_MAX_LENGTH, PAIN_MAX, PAIN_MIN, DiaryEntry, Swelling
 
 
 class EntryForm(forms.Form):
@@ -69,7 +69,7 @@ class EntryForm(forms.Form):
 
     @classmethod
     def for_new_entry(cls, patient, data=None):
-        initial = {"id": uuid.uuid4(), "date": today_for(patient), "walked_normally": True}
+        initial = {"id": uuid.uuid4(), "date": patient.today(), "walked_normally": True}
         return cls(data, patient=patient, initial=initial)
 
     @classmethod
@@ -79,7 +79,7 @@ class EntryForm(forms.Form):
 
     def clean_date(self):
         value = self.cleaned_data["date"]
-        if value > timezone.localdate() + datetime.timedelta(days=1):
+        if self.patient.is_in_the_future(value):
             raise forms.ValidationError(_("The date cannot be in the future."))
         return value
 
@@ -115,8 +115,7 @@ class RangeForm(forms.Form):
     )
 
     @classmethod
-    def from_query(cls, query):
-        today = timezone.localdate()
+    def from_query(cls, query, today: datetime.date):
         defaults = {"start": today - datetime.timedelta(days=29), "end": today}
         form = cls({**{k: v.isoformat() for k, v in defaults.items()}, **query.dict()})
         return form, defaults

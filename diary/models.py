@@ -5,7 +5,6 @@ row's id comes from the client (a second send of the same entry finds the same r
 newest edit wins by ``client_updated_at``, the moment the patient saved it on the phone.
 """
 
-import datetime
 import uuid
 from dataclasses import dataclass
 
@@ -14,7 +13,6 @@ from django.db import IntegrityError, models, transaction
 from django.db.models import Avg, Q
 from django.db.models.functions import Length
 from django.db.models.lookups import LessThanOrEqual
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from diary import red_flags as warning_signs
@@ -35,12 +33,6 @@ CONTENT_FIELDS = (
     "notes",
     "red_flags",
 )
-
-
-def today_for(patient) -> datetime.date:
-    """Today's date where the patient lives (their profile's time zone)."""
-    zone = getattr(patient, "zone", None)
-    return timezone.localdate(timezone=zone) if zone else timezone.localdate()
 
 
 class Swelling(models.TextChoices):

@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from diary import extensions, red_flags
-from diary.models import NOTES_MAX_LENGTH, PAIN_MAX, PAIN_MIN, DiaryEntry, Swelling
+from diary.models import CONTENT_FIELDS, NOTES_MAX_LENGTH, PAIN_MAX, PAIN_MIN, DiaryEntry, Swelling
 
 # A phone's clock can be a little ahead; much more and its edits would win forever.
 CLOCK_SKEW = datetime.timedelta(days=1)
@@ -36,22 +36,7 @@ class DiaryEntrySerializer(serializers.ModelSerializer):
 
     class Meta:
         model = DiaryEntry
-        fields = [
-            "id",
-            "date",
-            "pain",
-            "swelling",
-            "stiffness",
-            "walked_normally",
-            "rice",
-            "pain_relief",
-            "stretches_done",
-            "notes",
-            "red_flags",
-            "client_updated_at",
-            "created_at",
-            "updated_at",
-        ]
+        fields = ["id", *CONTENT_FIELDS, "client_updated_at", "created_at", "updated_at"]
         read_only_fields = ["created_at", "updated_at"]
         extra_kwargs = {
             "stiffness": {"default": False},
@@ -61,7 +46,7 @@ class DiaryEntrySerializer(serializers.ModelSerializer):
         }
 
     def validate_date(self, value):
-        if value > timezone.localdate() + datetime.timedelta(days=1):
+        if self.context["request"].user.is_in_the_future(value):
             raise serializers.ValidationError(_("The date cannot be in the future."))
         return value
 

@@ -15,7 +15,7 @@ from django_htmx.middleware import HtmxDetails
 
 from diary import chart, extensions, report
 from diary.forms import EntryForm, RangeForm
-from diary.models import DiaryEntry, Outcome, today_for
+from diary.models import DiaryEntry, Outcome
 
 
 class HtmxHttpRequest(HttpRequest):
@@ -101,7 +101,7 @@ def history(request: HttpRequest) -> HttpResponse:
 
 
 def chart_for(patient, days: int) -> chart.Chart:
-    end = today_for(patient)
+    end = patient.today()
     start = end - datetime.timedelta(days=days - 1)
     daily = DiaryEntry.objects.of(patient).between(start, end).daily_pain()
     return chart.build(daily, start, end)
@@ -124,7 +124,7 @@ def pain_chart(request: HtmxHttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def doctor_report(request: HttpRequest) -> HttpResponse:
-    form, defaults = RangeForm.from_query(request.GET)
+    form, defaults = RangeForm.from_query(request.GET, request.user.today())
     start, end = form.dates(defaults)
     context = report.context(request.user, start, end) | {"form": form}
     return render(request, "diary/report.html", context)
@@ -133,6 +133,6 @@ def doctor_report(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def report_csv(request: HttpRequest) -> HttpResponse:
-    form, defaults = RangeForm.from_query(request.GET)
+    form, defaults = RangeForm.from_query(request.GET, request.user.today())
     start, end = form.dates(defaults)
     return report.csv_response(request.user, start, end)

@@ -18,6 +18,7 @@ from rest_framework.response import Response
 from kneeapp.data_rights import delete_account_and_data, export_user_data
 from kneeapp.forms import DeleteAccountForm, ProfileForm, SignUpForm
 from kneeapp.signin import PasswordResetRequestForm, SignInForm
+from reminders.views import preferences_page
 
 
 @require_http_methods(["GET", "POST"])
@@ -53,15 +54,20 @@ class PasswordResetView(auth_views.PasswordResetView):
         return {**super().get_form_kwargs(), "request": self.request}
 
 
+# The account page lists this many of the latest looks at the patient's data (the export: all).
+STAFF_ACCESS_SHOWN = 20
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def profile(request: HttpRequest) -> HttpResponse:
-    form = ProfileForm(request.POST or None, instance=request.user)
-    if request.method == "POST" and form.is_valid():
-        form.save()
-        messages.success(request, _("Your settings are saved."))
-        return redirect("profile")
-    return render(request, "kneeapp/profile.html", {"form": form})
+    return preferences_page(
+        request,
+        ProfileForm,
+        "kneeapp/profile.html",
+        _("Your settings are saved."),
+        staff_accesses=request.user.staff_accesses.all()[:STAFF_ACCESS_SHOWN],
+    )
 
 
 @login_required

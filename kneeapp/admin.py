@@ -4,7 +4,10 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
+from kneeapp.audit import StaffAccess
+from kneeapp.data_rights import delete_account_and_data
 from kneeapp.models import User
+from reminders.preferences import follow_new_time_zone
 
 
 @admin.register(User)
@@ -36,6 +39,19 @@ class UserAdmin(BaseUserAdmin):
     ]
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]})]
 
+    def delete_model(self, request, obj):
+        # As when the patient deletes it: the admin's log and the audit trail forget them.
+        delete_account_and_data(obj)
+
+    def delete_queryset(self, request, queryset):
+        for user in queryset:
+            delete_account_and_data(user)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and "time_zone" in form.changed_data:
+            follow_new_time_zone(obj)  # the admin's save is one transaction
+
     def get_queryset(self, request):
         qs = super().get_queryset(request)
         if request.user.is_superuser:
@@ -58,3 +74,28 @@ class UserAdmin(BaseUserAdmin):
             "last_login",
             "date_joined",
         ]
+
+
+@admin.register(StaffAccess)
+class StaffAccessAdmin(admin.ModelAdmin):
+    """The audit trail, for administrators to read: nobody adds, edits or deletes a row
+    (old rows go by ``AUDIT_RETENTION_DAYS``). Physiotherapists have no permission on it."""
+
+    list_display = ["at", "staff_name", "action", "what", "object_id", "patient_label"]
+    list_filter = ["action", "what"]
+    search_fields = ["staff_name", "patient__email", "patient_pseudonym"]
+    date_hierarchy = "at"
+    list_select_related = ["patient"]
+
+    @admin.display(description=_("patient"))
+    def patient_label(self, row):
+        return row.patient or (row.patient_pseudonym and _("deleted (%s)") % row.patient_pseudonym)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -17,6 +17,7 @@ from django.db import router, transaction
 from django.db.models.deletion import Collector
 from django.utils import timezone
 
+from kneeapp import audit
 from kneeapp.models import LoginThrottle
 from kneeapp.signin import account_key
 
@@ -39,6 +40,16 @@ def export_user_data(user) -> dict:
         "sessions": [
             {"expires_at": session.expire_date.isoformat()}
             for session in user.sessions.order_by("expire_date")
+        ],
+        # Who in the clinic looked at or changed this account's data, and when.
+        "staff_access": [
+            {
+                "at": row.at.isoformat(),
+                "staff": row.staff_name,
+                "action": row.action,
+                "what": row.what,
+            }
+            for row in user.staff_accesses.order_by("at", "pk")
         ],
     }
     for config in apps.get_app_configs():
@@ -65,6 +76,7 @@ def delete_account_and_data(user) -> None:
                 object_id__in=[str(pk) for pk in pks],
             ).delete()
         LoginThrottle.objects.filter(key=account_key(user.email)).delete()
+        audit.forget_patient(user)
         user.delete()
 
 

@@ -6,10 +6,8 @@ from django.utils.translation import gettext_lazy as _
 
 from kneeapp.models import User, time_zone_names
 from kneeapp.signin import check_password
-
-
-def time_zone_choices():
-    return [(name, name.replace("_", " ")) for name in sorted(time_zone_names())]
+from reminders.forms import PreferencesForm
+from reminders.preferences import FIELDS
 
 
 class SignUpForm(BaseUserCreationForm):
@@ -38,26 +36,11 @@ class SignUpForm(BaseUserCreationForm):
         return user
 
 
-class ProfileForm(forms.ModelForm):
-    time_zone = forms.ChoiceField(label=_("Time zone"), choices=time_zone_choices)
+class ProfileForm(PreferencesForm):
+    """The account page: the name, and the reminder preferences of the plan page."""
 
-    class Meta:
-        model = User
-        fields = [
-            "name",
-            "time_zone",
-            "remind_by_email",
-            "remind_by_push",
-            "quiet_hours_start",
-            "quiet_hours_end",
-        ]
-        widgets = {
-            "quiet_hours_start": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
-            "quiet_hours_end": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
-        }
-        help_texts = {
-            "quiet_hours_start": _("No reminders between these times, e.g. 22:00 to 07:00."),
-        }
+    class Meta(PreferencesForm.Meta):
+        fields = ["name", *FIELDS]
 
 
 class DeleteAccountForm(forms.Form):

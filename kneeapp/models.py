@@ -1,5 +1,6 @@
 """Accounts: the user (signed in with an email address), the profile settings on it, the
-user's sessions and the counters that throttle sign-in and password-reset attempts.
+user's sessions and the counters that throttle sign-in and password-reset attempts. The
+audit trail of staff access has its own module, ``kneeapp/audit.py``.
 
 This module imports no app: every app may point a foreign key at ``settings.AUTH_USER_MODEL``.
 """
@@ -25,9 +26,30 @@ def time_zone_names() -> frozenset[str]:
     return frozenset(zoneinfo.available_timezones())
 
 
+def time_zone_choices() -> list[tuple[str, str]]:
+    """Every known zone for a form's list, by name ("America/New York")."""
+    return [(name, name.replace("_", " ")) for name in sorted(time_zone_names())]
+
+
+@cache
+def zone_named(name: str) -> zoneinfo.ZoneInfo:
+    """``ZoneInfo(name)``, kept for the life of the process. ZoneInfo's own cache keeps only
+    eight zones alive: a dispatch pass over schedules in more zones than that read a zone file
+    again for most schedules (half a millisecond each: seconds for 10,000 due)."""
+    return zoneinfo.ZoneInfo(name)
+
+
 def validate_time_zone(value: str) -> None:
     if value not in time_zone_names():
         raise ValidationError(_("%(value)s is not a known time zone."), params={"value": value})
+
+
+def validate_quiet_hours(start: dt.time | None, end: dt.time | None) -> None:
+    """Quiet hours have both ends or none (the form, the API and the database agree)."""
+    if (start is None) != (end is None):
+        raise ValidationError(
+            {"quiet_hours_end": _("Give both the start and the end of quiet hours, or neither.")}
+        )
 
 
 class UserQuerySet(models.QuerySet):
@@ -107,14 +129,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     def clean(self):
         super().clean()
         self.email = self.__class__.objects.normalize_email(self.email).lower()
-        if (self.quiet_hours_start is None) != (self.quiet_hours_end is None):
-            raise ValidationError(
-                {
-                    "quiet_hours_end": _(
-                        "Give both the start and the end of quiet hours, or neither."
-                    )
-                }
-            )
+        validate_quiet_hours(self.quiet_hours_start, self.quiet_hours_end)
 
     def get_full_name(self):
         return self.name or self.email
@@ -128,7 +143,16 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     @property
     def zone(self) -> zoneinfo.ZoneInfo:
-        return zoneinfo.ZoneInfo(self.time_zone)
+        return zone_named(self.time_zone)
+
+    def today(self, now: dt.datetime | None = None) -> dt.date:
+        """The date on this user's own clock (their profile's time zone), now or at ``now``."""
+        return (now or timezone.now()).astimezone(self.zone).date()
+
+    def is_in_the_future(self, day: dt.date) -> bool:
+        """Whether ``day`` is after tomorrow on this user's clock: a date they may not write
+        for. One day of slack for a phone whose clock or zone is ahead of the account's."""
+        return day > self.today() + dt.timedelta(days=1)
 
     def in_quiet_hours(self, moment) -> bool:
         """Whether ``moment`` (an aware datetime) falls in this user's quiet hours, locally."""
@@ -262,3 +286,7 @@ class LoginThrottle(models.Model):
         self.stale_after = max(self.window_started_at + window, self.locked_until or now)
         self.save()
         return self.locked_until is not None and self.locked_until > now
+
+
+# Models of their own modules, registered with this app when its models load.
+from kneeapp.audit import StaffAccess  # noqa: E402, F401

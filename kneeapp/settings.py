@@ -154,6 +154,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "kneeapp.middleware.SessionTimeoutMiddleware",
+    # Every admin page that shows a patient's data is recorded (kneeapp/audit.py).
+    "kneeapp.audit.StaffAccessMiddleware",
     "kneeapp.outbox.OutboxOwnerMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -260,7 +262,10 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = envint("SESSION_COOKIE_AGE", 60 * 60 * 12)
 SESSION_IDLE_TIMEOUT = envint("SESSION_IDLE_TIMEOUT", 30 * 60)
+# How long the audit trail of staff access keeps a row (kneeapp/audit.py): 6 years.
+AUDIT_RETENTION_DAYS = envint("AUDIT_RETENTION_DAYS", 6 * 365)
 for _name in (
+    "AUDIT_RETENTION_DAYS",
     "SESSION_COOKIE_AGE",
     "SESSION_IDLE_TIMEOUT",
     "SIGN_IN_FAILURES_PER_ACCOUNT",
@@ -331,7 +336,9 @@ SPECTACULAR_SETTINGS = {
 # Celery: Redis in production; without REDIS_URL a filesystem broker under var/ that needs
 # no server, so the embedded default runs a real worker and beat.
 REDIS_URL = env("REDIS_URL")
-CELERY_BROKER_URL = REDIS_URL or "filesystem://"
+# (the filesystem transport ignores the host; naming one keeps kombu from warning "No
+# hostname was supplied" at every connection)
+CELERY_BROKER_URL = REDIS_URL or "filesystem://localhost//"
 if not REDIS_URL:
     _broker_dir = VAR_DIR / "broker"
     for _sub in ("queue", "processed", "control"):
@@ -387,9 +394,14 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"expires": 55},
     },
     # Hourly, but each patient is considered in their own daytime: in effect daily for each.
-    "check-persisting-symptoms": {
-        "task": "reminders.tasks.check_persisting_symptoms",
+    "check-doctor-alerts": {
+        "task": "reminders.tasks.check_doctor_alerts",
         "schedule": 60.0 * 60,
+    },
+    # The audit trail of staff access keeps AUDIT_RETENTION_DAYS; older rows go once a day.
+    "prune-staff-access": {
+        "task": "kneeapp.tasks.prune_staff_access",
+        "schedule": 60.0 * 60 * 24,
     },
     # Sessions end by themselves (idle or old); their rows are deleted once a day.
     "clear-expired-sessions": {

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from kneeapp import audit
 from kneeapp.models import User, UserSession
 
 
@@ -18,6 +19,12 @@ def clear_expired_sessions() -> int:
     """Delete session rows past their expiry (what ``manage.py clearsessions`` does)."""
     deleted, _ = UserSession.objects.filter(expire_date__lt=timezone.now()).delete()
     return deleted
+
+
+@shared_task
+def prune_staff_access() -> int:
+    """Delete audit rows past ``AUDIT_RETENTION_DAYS``."""
+    return audit.prune()
 
 
 @shared_task

@@ -3,8 +3,6 @@
 import datetime as dt
 from dataclasses import dataclass
 
-from django.utils import timezone
-
 from reminders.models import Completion, Delivery, Status
 from reminders.slots import local_moment
 
@@ -40,5 +38,5 @@ def adherence(patient, start: dt.date, end: dt.date) -> Adherence:
 
 
 def last_days(patient, days: int = 14, now: dt.datetime | None = None) -> Adherence:
-    today = (now or timezone.now()).astimezone(patient.zone).date()
+    today = patient.today(now)
     return adherence(patient, today - dt.timedelta(days=days - 1), today)

@@ -12,7 +12,6 @@ from django import forms
 from django.apps import apps
 from django.contrib import admin
 from django.contrib.auth import get_user_model
-from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
@@ -161,7 +160,7 @@ class StretchPlanAdmin(admin.ModelAdmin):
             DiaryEntry = apps.get_model("diary", "DiaryEntry")
         except LookupError:
             return "-"
-        today = timezone.now().astimezone(plan.patient.zone).date()
+        today = plan.patient.today()
         since = today - dt.timedelta(days=TREND_DAYS - 1)
         daily = DiaryEntry.objects.filter(patient=plan.patient, date__gte=since).daily_pain()
         if not daily:

@@ -12,7 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from reminders import plans
-from reminders.models import PushSubscription, ReminderSchedule
+from reminders.models import PushSubscription
 from reminders.preferences import save_preferences
 from reminders.serializers import (
     DayPlanSerializer,
@@ -42,8 +42,6 @@ def plan_done(request: Request) -> Response:
         _completion, created = plans.mark_done(
             request.user, body.validated_data["schedule"], body.validated_data["date"]
         )
-    except ReminderSchedule.DoesNotExist:
-        raise Http404 from None
     except plans.DoneRejected as error:
         return Response({"date": [str(error)]}, status=status.HTTP_400_BAD_REQUEST)
     return Response(body.data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)

@@ -30,12 +30,11 @@ class RemindersConfig(AppConfig):
     def offline_urls(self) -> list[str]:
         from django.templatetags.static import static
 
+        from reminders.models import Illustration
+
         # The plan page itself is kept for offline use when the patient opens it (a copy
         # precached at install would be the signed-out one).
         return [
             static("reminders/plan.js"),
-            *(static(f"reminders/exercises/{name}.svg") for name in ILLUSTRATIONS),
+            *(drawing.url for drawing in Illustration),
         ]
-
-
-ILLUSTRATIONS = ("calf", "hamstring", "quad", "knee")

@@ -25,13 +25,17 @@ from collections import Counter, defaultdict
 from django.db import connection, models, transaction
 from django.db.models import Case, Exists, OuterRef, Value, When
 
-from reminders.models import Channel, Delivery, Kind, PushSubscription, ReminderSchedule, Status
+from reminders.models import (
+    STRETCH_GRACE,
+    Channel,
+    Delivery,
+    Kind,
+    PushSubscription,
+    ReminderSchedule,
+    Status,
+)
 
 log = logging.getLogger(__name__)
-
-# A slot found later than this (beat was down) is recorded as skipped: a morning stretch
-# reminder at tea time helps nobody.
-GRACE = dt.timedelta(hours=1)
 
 
 def channels_for(patient, has_push: bool) -> list[str]:
@@ -46,7 +50,7 @@ def channels_for(patient, has_push: bool) -> list[str]:
 def skip_reason(patient, slot: dt.datetime, now: dt.datetime) -> str:
     if not patient.is_active:
         return "account inactive"
-    if now - slot > GRACE:
+    if now - slot > STRETCH_GRACE:
         return "found too late"
     if patient.in_quiet_hours(slot):
         return "quiet hours"
@@ -69,18 +73,15 @@ def batches(items: list, params_per_item: int):
 def deliveries_for(schedule: ReminderSchedule, slot: dt.datetime, reason: str):
     """The rows recording ``slot`` of ``schedule``: queued, or skipped for ``reason``."""
     patient = schedule.plan.patient
-    return [
-        Delivery(
-            patient=patient,
-            kind=Kind.STRETCH,
-            schedule=schedule,
-            slot=slot,
-            channel=channel,
-            status=Status.SKIPPED if reason else Status.QUEUED,
-            error=reason,
-        )
-        for channel in channels_for(patient, schedule.has_push)
-    ]
+    return Delivery.per_channel(
+        patient,
+        channels_for(patient, schedule.has_push),
+        kind=Kind.STRETCH,
+        schedule=schedule,
+        slot=slot,
+        status=Status.SKIPPED if reason else Status.QUEUED,
+        error=reason,
+    )
 
 
 def move_on(schedules: list[ReminderSchedule]) -> None:

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core import signing
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from reminders.models import Delivery, Kind
 
@@ -67,22 +68,33 @@ def for_delivery(delivery: Delivery) -> Notification:
             stretches=names,
             reminder={"schedule": schedule.pk, "date": day.isoformat()},
         )
-    if delivery.kind == Kind.SEE_DOCTOR:
-        return Notification(
-            title=_("Your knee pain is not settling"),
-            body=_(
-                "Your diary shows pain for several days without getting better. "
-                "Please book an appointment with a doctor or physiotherapist."
-            ),
-            path=reverse("diary:today"),
-            tag=f"see-doctor-{delivery.episode_id}",
-        )
+    title, body, url_name, tag = DOCTOR_ALERT_TEXTS[delivery.kind]
     return Notification(
-        title=_("How is your knee?"),
-        body=_(
+        title=str(title),
+        body=str(body),
+        path=reverse(url_name),
+        tag=f"{tag}-{delivery.doctor_alert_id}",
+    )
+
+
+# What each kind of doctor alert says, where it leads, and its notification tag's prefix.
+DOCTOR_ALERT_TEXTS = {
+    Kind.PERSISTING: (
+        gettext_lazy("Your knee pain is not settling"),
+        gettext_lazy(
+            "Your diary shows pain for several days without getting better. "
+            "Please book an appointment with a doctor or physiotherapist."
+        ),
+        "diary:today",
+        "see-doctor",
+    ),
+    Kind.CHECK_IN: (
+        gettext_lazy("How is your knee?"),
+        gettext_lazy(
             "A few days ago the symptom checker suggested seeing a doctor. If you have not "
             "yet, please book an appointment; if it is worse, check again now."
         ),
-        path=reverse("triage:start"),
-        tag=f"check-in-{delivery.episode_id}",
-    )
+        "triage:start",
+        "check-in",
+    ),
+}

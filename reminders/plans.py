@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 from django.db.models import Prefetch
-from django.utils import timezone
+from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
 from reminders.models import Completion, PlanItem, ReminderSchedule, StretchPlan
@@ -34,10 +34,6 @@ class DayPlan:
     reminders: list[Reminder]
 
 
-def local_today(patient, now: dt.datetime | None = None) -> dt.date:
-    return (now or timezone.now()).astimezone(patient.zone).date()
-
-
 def current_plan(patient, day: dt.date) -> StretchPlan | None:
     return (
         StretchPlan.objects.of(patient)
@@ -52,7 +48,7 @@ def current_plan(patient, day: dt.date) -> StretchPlan | None:
 
 
 def day_plan(patient, now: dt.datetime | None = None) -> DayPlan:
-    day = local_today(patient, now)
+    day = patient.today(now)
     plan = current_plan(patient, day)
     if plan is None:
         return DayPlan(None, day, [], [])
@@ -76,17 +72,15 @@ class DoneRejected(ValueError):
 def mark_done(patient, schedule_id: int, day: dt.date) -> tuple[Completion, bool]:
     """Record that ``patient`` did the stretches of one reminder; (completion, created).
 
-    Idempotent per reminder (schedule and date). Raises ``ReminderSchedule.DoesNotExist``
-    for another patient's schedule, ``DoneRejected`` for a date that cannot be right.
+    Idempotent per reminder (schedule and date). Raises ``Http404`` for another patient's
+    schedule (as for one that does not exist), ``DoneRejected`` for a date that cannot be right.
     """
-    schedule = ReminderSchedule.objects.select_related("plan").get(
-        pk=schedule_id, plan__patient=patient
+    schedule = get_object_or_404(
+        ReminderSchedule.objects.select_related("plan"), pk=schedule_id, plan__patient=patient
     )
-    today = local_today(patient)
-    # One day of slack for a phone whose clock or zone is ahead of the account's.
-    if day > today + dt.timedelta(days=1):
+    if patient.is_in_the_future(day):
         raise DoneRejected(_("That date is in the future."))
-    if day < today - dt.timedelta(days=DONE_LATEST_DAYS_AGO):
+    if day < patient.today() - dt.timedelta(days=DONE_LATEST_DAYS_AGO):
         raise DoneRejected(_("That reminder is too old to mark done."))
     if not schedule.plan.is_current(day):
         raise DoneRejected(_("Your plan did not include that day."))

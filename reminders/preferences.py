@@ -1,5 +1,6 @@
 """Reminder preferences (they live on the user): one place that saves them for form and API."""
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from reminders.models import ReminderSchedule
@@ -10,12 +11,21 @@ FIELDS = ["remind_by_email", "remind_by_push", "time_zone", "quiet_hours_start",
 def save_preferences(user, changes: dict) -> None:
     """Apply validated ``changes`` to ``user``; a new time zone moves the next reminders.
 
-    Atomic: a new time zone is never saved without the reminders it moves.
+    Atomic: a new time zone is never saved without the reminders it moves. The stored zone is
+    read again, as a ModelForm has already written its values to ``user`` when it validated.
     """
-    old_zone = user.time_zone
-    for name, value in changes.items():
-        setattr(user, name, value)
     with transaction.atomic():
+        stored_zone = (
+            get_user_model().objects.filter(pk=user.pk).values_list("time_zone", flat=True)
+        )
+        moved = stored_zone.get() != changes.get("time_zone", user.time_zone)
+        for name, value in changes.items():
+            setattr(user, name, value)
         user.save(update_fields=list(changes))
-        if user.time_zone != old_zone:
-            ReminderSchedule.objects.following_patient_zone(user).reschedule()
+        if moved:
+            follow_new_time_zone(user)
+
+
+def follow_new_time_zone(user) -> None:
+    """Move the reminders that follow ``user``'s own zone to the zone just saved."""
+    ReminderSchedule.objects.following_patient_zone(user).reschedule()

@@ -22,7 +22,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from reminders import notifications
-from reminders.models import Delivery, Kind, Status
+from reminders.models import STRETCH_GRACE, Delivery, Kind, Status
 from reminders.transports import TRANSPORTS, TransportError
 
 log = logging.getLogger(__name__)
@@ -32,8 +32,6 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 6
 # The longest wait between two attempts.
 MAX_BACKOFF = 30 * 60
-# A stretch reminder this late is of no use (as the dispatcher's grace): not sent again.
-TOO_LATE = dt.timedelta(hours=1)
 SWEEP_BATCH = 500
 
 
@@ -146,7 +144,7 @@ def stranded(now: dt.datetime) -> list[int]:
     """Deliveries the broker lost: queued and not handed over for a while, or left SENDING
     past their lease (a killed worker). Late stretch reminders are skipped instead, and rows
     out of attempts failed."""
-    late = Q(kind=Kind.STRETCH, slot__lt=now - TOO_LATE)
+    late = Q(kind=Kind.STRETCH, slot__lt=now - STRETCH_GRACE)
     unfinished = Delivery.objects.filter(status__in=[Status.QUEUED, Status.SENDING])
     unfinished.filter(late, status=Status.QUEUED).update(
         status=Status.SKIPPED, error="found too late (not handed to a worker in time)"

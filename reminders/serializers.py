@@ -7,10 +7,10 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from kneeapp.models import validate_quiet_hours, validate_time_zone
 from reminders.destinations import acceptable_endpoint
 from reminders.models import PlanItem, ReminderSchedule, StretchPlan
 from reminders.preferences import FIELDS
-from reminders.slots import time_zone_names
 
 BASE64URL = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
 
@@ -135,29 +135,16 @@ class EndpointSerializer(serializers.Serializer):
 
 
 class PreferencesSerializer(serializers.ModelSerializer):
-    time_zone = serializers.CharField(max_length=64)
+    time_zone = serializers.CharField(max_length=64, validators=[validate_time_zone])
 
     class Meta:
         model = get_user_model()
         fields = FIELDS
 
-    def validate_time_zone(self, value):
-        if value not in time_zone_names():
-            raise serializers.ValidationError(
-                _("%(value)s is not a known time zone.") % {"value": value}
-            )
-        return value
-
     def validate(self, attrs):
         current = self.instance
-        start = attrs.get("quiet_hours_start", getattr(current, "quiet_hours_start", None))
-        end = attrs.get("quiet_hours_end", getattr(current, "quiet_hours_end", None))
-        if (start is None) != (end is None):
-            raise serializers.ValidationError(
-                {
-                    "quiet_hours_end": _(
-                        "Give both the start and the end of quiet hours, or neither."
-                    )
-                }
-            )
+        validate_quiet_hours(
+            attrs.get("quiet_hours_start", getattr(current, "quiet_hours_start", None)),
+            attrs.get("quiet_hours_end", getattr(current, "quiet_hours_end", None)),
+        )
         return attrs

@@ -8,30 +8,8 @@ length later); on the day they go back a time that happens twice is sent the fir
 
 import datetime as dt
 import zoneinfo
-from functools import cache
-
-from django.core.exceptions import ValidationError
-from django.utils.translation import gettext_lazy as _
 
 UTC = dt.UTC
-
-
-@cache
-def time_zone_names() -> frozenset[str]:
-    return frozenset(zoneinfo.available_timezones())
-
-
-@cache
-def zone_named(name: str) -> zoneinfo.ZoneInfo:
-    """``ZoneInfo(name)``, kept for the life of the process. ZoneInfo's own cache keeps only
-    eight zones alive: a dispatch pass over schedules in more zones than that read a zone file
-    again for most schedules (half a millisecond each: seconds for 10,000 due)."""
-    return zoneinfo.ZoneInfo(name)
-
-
-def validate_time_zone(value: str) -> None:
-    if value not in time_zone_names():
-        raise ValidationError(_("%(value)s is not a known time zone."), params={"value": value})
 
 
 def local_moment(day: dt.date, time: dt.time, zone: zoneinfo.ZoneInfo) -> dt.datetime:

@@ -18,7 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
-from reminders import sending, symptoms
+from reminders import doctor_alerts, sending
 from reminders.dispatch import dispatch_due
 from reminders.transports import TransportError
 
@@ -88,9 +88,9 @@ def dispatch_due_reminders(now=None) -> int:
 
 
 @shared_task(acks_late=True)
-def check_persisting_symptoms(now=None) -> int:
+def check_doctor_alerts(now=None) -> int:
     now = parse_now(now)
-    ids = symptoms.check(now)
+    ids = doctor_alerts.check(now)
     enqueue(ids, now)
     return len(ids)
 

@@ -13,7 +13,6 @@ from django_htmx.middleware import HtmxDetails
 
 from reminders import plans
 from reminders.forms import DoneForm, PreferencesForm
-from reminders.models import ReminderSchedule
 from reminders.notifications import user_id_from_token
 from reminders.preferences import save_preferences
 from reminders.vapid import vapid_keys
@@ -45,8 +44,6 @@ def done(request: HtmxHttpRequest) -> HttpResponse:
         _completion, created = plans.mark_done(
             request.user, form.cleaned_data["schedule"], form.cleaned_data["date"]
         )
-    except ReminderSchedule.DoesNotExist:
-        raise Http404 from None
     except plans.DoneRejected as error:
         messages.error(request, str(error))
     else:
@@ -64,14 +61,24 @@ def done(request: HtmxHttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def preferences(request: HtmxHttpRequest) -> HttpResponse:
-    form = PreferencesForm(request.POST or None, instance=request.user)
+    return preferences_page(
+        request,
+        PreferencesForm,
+        "reminders/preferences.html",
+        _("Your reminder settings are saved."),
+    )
+
+
+def preferences_page(request, form_class, template: str, saved: str, **context) -> HttpResponse:
+    """A page that edits the user's reminder preferences (this app's, and the account page)."""
+    form = form_class(request.POST or None, instance=request.user)
     if request.method == "POST" and form.is_valid():
         save_preferences(request.user, {name: form.cleaned_data[name] for name in form.fields})
-        messages.success(request, _("Your reminder settings are saved."))
+        messages.success(request, saved)
         if request.htmx:
             return HttpResponseClientRedirect(request.path)
-        return redirect("reminders:preferences")
-    return render(request, "reminders/preferences.html", {"form": form})
+        return redirect(request.path)
+    return render(request, template, {"form": form, **context})
 
 
 @csrf_exempt  # one-click unsubscribe (RFC 8058): mail clients POST without our CSRF token

@@ -4,85 +4,21 @@ browser would send them (every input, checked box and selected option), inlines 
 """
 
 import datetime as dt
-from html.parser import HTMLParser
 
 import pytest
 from django.contrib import admin
 from django.contrib.auth.models import Group
 from django.urls import reverse
 
+from kneeapp.audit import StaffAccess
 from reminders.models import Delivery, DoctorAlert, Exercise, StretchPlan
+from tests.admin_forms import form_data
 from tests.reminders.conftest import at, make_plan
 from triage.engine import assess
 from triage.knowledge import load_knowledge
 from triage.models import Assessment
 
 pytestmark = pytest.mark.django_db
-
-
-class FormFields(HTMLParser):
-    """The fields a browser submits from the page's main form (``#…_form``)."""
-
-    def __init__(self):
-        super().__init__()
-        self.fields: list[tuple[str, str]] = []
-        self.in_form = False
-        self.select: str | None = None
-        self.selected_any = False
-        self.first_option: str | None = None
-        self.textarea: str | None = None
-        self.text = ""
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag == "form" and (attrs.get("id") or "").endswith("_form"):
-            self.in_form = True
-        if not self.in_form or "disabled" in attrs:
-            return
-        name = attrs.get("name")
-        if tag == "input" and name:
-            kind = attrs.get("type", "text")
-            if kind in ("checkbox", "radio") and "checked" not in attrs:
-                return
-            if kind not in ("submit", "button", "file", "image"):
-                value = attrs.get("value") or ("on" if kind == "checkbox" else "")
-                self.fields.append((name, value))
-        elif tag == "select" and name:
-            self.select, self.selected_any, self.first_option = name, False, None
-            self.multiple = "multiple" in attrs
-        elif tag == "option" and self.select:
-            value = attrs.get("value", "")
-            if self.first_option is None:
-                self.first_option = value
-            if "selected" in attrs:
-                self.fields.append((self.select, value))
-                self.selected_any = True
-        elif tag == "textarea" and name:
-            self.textarea, self.text = name, ""
-
-    def handle_data(self, data):
-        if self.textarea:
-            self.text += data
-
-    def handle_endtag(self, tag):
-        if tag == "form":
-            self.in_form = False
-        elif tag == "select" and self.select:
-            if not self.selected_any and not self.multiple and self.first_option is not None:
-                self.fields.append((self.select, self.first_option))
-            self.select = None
-        elif tag == "textarea" and self.textarea:
-            self.fields.append((self.textarea, self.text.removeprefix("\n")))
-            self.textarea = None
-
-
-def form_data(html: str) -> dict[str, list[str]]:
-    parser = FormFields()
-    parser.feed(html)
-    data: dict[str, list[str]] = {}
-    for name, value in parser.fields:
-        data.setdefault(name, []).append(value)
-    return data
 
 
 @pytest.fixture
@@ -109,7 +45,12 @@ def filled(patient, physiotherapist, administrator):
         patient=patient, kind="check_in", assessment=assessment,
         started_on=dt.date(2026, 5, 1), alerted_at=at("2026-06-01 07:00"),
     )  # fmt: skip
+    access = StaffAccess.objects.create(
+        staff=physiotherapist, staff_name="Phyllis", patient=patient, action="viewed",
+        what="stretch plan", object_id=str(plan.pk),
+    )  # fmt: skip
     return {
+        StaffAccess: access,
         Group: Group.objects.get(name="Physiotherapists"),
         type(patient): patient,
         Exercise: plan.items.first().exercise,

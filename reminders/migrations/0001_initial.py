@@ -2,7 +2,7 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import reminders.slots
+import kneeapp.models
 from django.conf import settings
 from django.db import migrations, models
 
@@ -23,7 +23,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('time_of_day', models.TimeField(verbose_name='time of day (local)')),
                 ('weekdays', models.PositiveSmallIntegerField(default=127, help_text='Which days of the week.', verbose_name='weekdays')),
-                ('time_zone', models.CharField(blank=True, help_text="Leave empty to follow the patient's own time zone.", max_length=64, validators=[reminders.slots.validate_time_zone], verbose_name='time zone')),
+                ('time_zone', models.CharField(blank=True, help_text="Leave empty to follow the patient's own time zone.", max_length=64, validators=[kneeapp.models.validate_time_zone], verbose_name='time zone')),
                 ('next_run_at', models.DateTimeField(blank=True, editable=False, null=True)),
             ],
             options={

@@ -118,4 +118,4 @@ def test_celery_is_configured_for_reliable_delivery():
     if settings.REDIS_URL:
         assert app.conf.broker_transport_options["visibility_timeout"] >= 3600
     else:
-        assert app.conf.broker_url == "filesystem://"
+        assert app.conf.broker_url == "filesystem://localhost//"

@@ -6,7 +6,6 @@ access rules stand between another persona and a change.
 
 from django.utils import timezone
 
-from diary.models import today_for
 from tests.diary.conftest import body as entry_body
 
 
@@ -20,12 +19,12 @@ def json(data: dict) -> dict:
 
 def entry_form(world) -> dict:
     entry = world.thing("diaryentry")
-    today = today_for(world.patient).isoformat()
+    today = world.patient.today().isoformat()
     return form({"id": entry.pk, "date": today, "pain": "2", "swelling": "none", "notes": "New"})
 
 
 def done_mark(world) -> dict:
-    return {"schedule": world.thing("reminderschedule").pk, "date": today_for(world.patient)}
+    return {"schedule": world.thing("reminderschedule").pk, "date": world.patient.today()}
 
 
 def plan_form(world) -> dict:
@@ -33,7 +32,7 @@ def plan_form(world) -> dict:
     return form(
         {
             "patient": world.patient.pk,
-            "starts_on": today_for(world.patient).isoformat(),
+            "starts_on": world.patient.today().isoformat(),
             "ends_on": "",
             "notes": "Changed in the admin",
             **{

@@ -25,6 +25,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from diary.models import DiaryEntry
+from kneeapp.audit import Action, StaffAccess
 from kneeapp.models import PHYSIOTHERAPISTS_GROUP, User
 from reminders.library import ensure_library
 from reminders.models import (
@@ -183,7 +184,7 @@ class World:
             return self.users[owner]
         if (app_label, model_name) == ("reminders", "exercise"):
             return self.thing("stretchplan", owner).items.first().exercise
-        if app_label == "reminders" and model_name in self.owned[owner]:
+        if app_label in ("reminders", "kneeapp") and model_name in self.owned[owner]:
             return self.thing(model_name, owner)
         raise LookupError(
             f"admin/{app_label}/{model_name}/ is new: give the access matrix an object of it "
@@ -320,6 +321,14 @@ def things_of(patient: User, physiotherapist: User) -> dict[str, models.Model]:
             kind=AlertKind.PERSISTING,
             started_on=today - dt.timedelta(days=5),
             alerted_at=moment,
+        ),
+        "staffaccess": StaffAccess.objects.create(
+            staff=physiotherapist,
+            staff_name=physiotherapist.get_full_name(),
+            patient=patient,
+            action=Action.VIEWED,
+            what="stretch plan",
+            object_id=str(plan.pk),
         ),
         "pushsubscription": PushSubscription.objects.create(
             patient=patient,

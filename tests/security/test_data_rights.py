@@ -24,6 +24,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from diary.models import DiaryEntry
+from kneeapp.audit import StaffAccess
 from kneeapp.models import User, UserSession
 from reminders.models import (
     AlertKind,
@@ -198,7 +199,16 @@ def make_log_entry(patient, world) -> str:
     return ""
 
 
+def make_staff_access(patient, world) -> str:
+    at = _stamp(patient, 4)
+    StaffAccess.objects.create(
+        at=at, staff_name="Phyllis", patient=patient, action="viewed", what="stretch plan"
+    )
+    return at.isoformat()
+
+
 FACTORIES: dict[str, Callable] = {
+    "kneeapp.StaffAccess": make_staff_access,
     "kneeapp.User": make_user,
     "kneeapp.UserSession": make_session,
     "triage.Assessment": make_assessment,

@@ -123,10 +123,6 @@ class Command(BaseCommand):
     def start(self, addr):
         python = sys.executable
         env = dict(os.environ, PYTHONUNBUFFERED="1")
-        if settings.CELERY_BROKER_URL == "filesystem://":
-            # The bare URL names no host, and kombu warns "No hostname was supplied" each time
-            # it connects; the filesystem transport ignores the host, so name the usual one.
-            env["CELERY_BROKER_URL"] = "filesystem://localhost//"
         warnings = []
         if os.geteuid() == 0 and not UNSAFE_CONTENT & set(settings.CELERY_ACCEPT_CONTENT):
             warnings = ["-W", ROOT_WARNING]

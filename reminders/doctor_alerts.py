@@ -1,4 +1,5 @@
-"""The "see a doctor" rule: persisting or worsening pain in the diary, and check-ins.
+"""Doctor alerts: the "see a doctor" rule on persisting or worsening pain in the diary,
+and the check-in after a see-a-doctor result.
 
 - Pain of ``PAIN_THRESHOLD`` or more on more than 3 days in a row without improvement (the
   latest day no better than the first), or rising on 3 days in a row, opens an episode and
@@ -22,7 +23,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Avg, Max
 
 from reminders.dispatch import channels_for
-from reminders.models import AlertKind, Delivery, DoctorAlert, Kind, PushSubscription, Status
+from reminders.models import AlertKind, Delivery, DoctorAlert, PushSubscription, Status
 
 log = logging.getLogger(__name__)
 
@@ -78,10 +79,14 @@ def record_alert(patient, now: dt.datetime, has_push: bool, **fields) -> list[in
     try:
         with transaction.atomic():
             alert = DoctorAlert.objects.create(patient=patient, alerted_at=now, **fields)
-            kind = Kind.SEE_DOCTOR if alert.kind == AlertKind.PERSISTING else Kind.CHECK_IN
             deliveries = Delivery.objects.bulk_create(
-                Delivery(patient=patient, kind=kind, episode=alert, slot=now, channel=channel)
-                for channel in channels_for(patient, has_push)
+                Delivery.per_channel(
+                    patient,
+                    channels_for(patient, has_push),
+                    kind=alert.delivery_kind,
+                    doctor_alert=alert,
+                    slot=now,
+                )
             )
     except IntegrityError:
         return []
@@ -105,7 +110,7 @@ def check_diaries(now: dt.datetime) -> list[int]:
         return []
     User = get_user_model()
     patients = User.objects.filter(pk__in=daily, is_active=True).in_bulk()
-    open_episodes = {
+    open_alerts = {
         alert.patient_id: alert
         for alert in DoctorAlert.objects.filter(
             patient__in=patients, kind=AlertKind.PERSISTING, ended_on__isnull=True
@@ -122,15 +127,15 @@ def check_diaries(now: dt.datetime) -> list[int]:
     )
     ids: list[int] = []
     for pk, patient in patients.items():
-        today = now.astimezone(patient.zone).date()
+        today = patient.today(now)
         days = [(day, pain) for day, pain in daily[pk] if day <= today]
-        episode = open_episodes.get(pk)
-        if episode is not None:
+        open_alert = open_alerts.get(pk)
+        if open_alert is not None:
             better = [
-                day for day, pain in days if day > episode.started_on and pain < PAIN_THRESHOLD
+                day for day, pain in days if day > open_alert.started_on and pain < PAIN_THRESHOLD
             ]
             if better:
-                DoctorAlert.objects.filter(pk=episode.pk).update(ended_on=better[0])
+                DoctorAlert.objects.filter(pk=open_alert.pk).update(ended_on=better[0])
             continue  # one reminder per episode
         signal = persisting(days, today)
         if signal is None or not reachable_now(patient, now):
@@ -195,5 +200,5 @@ def check_assessments(now: dt.datetime) -> list[int]:
 
 
 def check(now: dt.datetime) -> list[int]:
-    """Open due "see a doctor" episodes; the ids of the deliveries to send."""
+    """Open the doctor alerts that are due; the ids of the deliveries to send."""
     return check_diaries(now) + check_assessments(now)

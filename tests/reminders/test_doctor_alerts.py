@@ -7,7 +7,7 @@ import pytest
 from django.core import mail
 
 from diary.models import DiaryEntry
-from reminders import symptoms, tasks
+from reminders import doctor_alerts, tasks
 from reminders.models import AlertKind, Delivery, DoctorAlert, Kind
 from tests.reminders.conftest import at
 from triage.models import Assessment, Urgency
@@ -33,61 +33,61 @@ def morning(day: str) -> dt.datetime:
 
 def test_pain_on_three_days_is_not_yet_enough(patient):
     write_diary(patient, "2026-06-01", [5, 5, 5])
-    assert symptoms.check(morning("2026-06-03")) == []
+    assert doctor_alerts.check(morning("2026-06-03")) == []
     assert not DoctorAlert.objects.exists()
 
 
 def test_pain_on_more_than_three_days_without_improvement_alerts_once(patient):
     write_diary(patient, "2026-06-01", [4, 5, 4, 5])
-    [delivery_id] = symptoms.check(morning("2026-06-04"))
+    [delivery_id] = doctor_alerts.check(morning("2026-06-04"))
     delivery = Delivery.objects.get(pk=delivery_id)
-    assert delivery.kind == Kind.SEE_DOCTOR and delivery.channel == "email"
+    assert delivery.kind == Kind.PERSISTING and delivery.channel == "email"
     alert = DoctorAlert.objects.get()
     assert (alert.kind, alert.started_on) == (AlertKind.PERSISTING, dt.date(2026, 6, 1))
     # Same day again, the next days, still in pain: the same episode, no new reminder.
-    assert symptoms.check(morning("2026-06-04")) == []
+    assert doctor_alerts.check(morning("2026-06-04")) == []
     write_diary(patient, "2026-06-05", [5, 6])
-    assert symptoms.check(morning("2026-06-06")) == []
+    assert doctor_alerts.check(morning("2026-06-06")) == []
     assert DoctorAlert.objects.count() == 1
 
 
 def test_pain_that_is_improving_does_not_alert(patient):
     write_diary(patient, "2026-06-01", [7, 6, 5, 4])
-    assert symptoms.check(morning("2026-06-04")) == []
+    assert doctor_alerts.check(morning("2026-06-04")) == []
 
 
 def test_pain_getting_worse_on_three_days_alerts(patient):
     write_diary(patient, "2026-06-01", [3, 5, 7])
-    assert len(symptoms.check(morning("2026-06-03"))) == 1
+    assert len(doctor_alerts.check(morning("2026-06-03"))) == 1
 
 
 def test_a_new_episode_alerts_again_only_after_the_quiet_period(patient):
     write_diary(patient, "2026-06-01", [5, 5, 5, 5])
-    assert len(symptoms.check(morning("2026-06-04"))) == 1
+    assert len(doctor_alerts.check(morning("2026-06-04"))) == 1
     write_diary(patient, "2026-06-05", [1])  # better: the episode ends
-    symptoms.check(morning("2026-06-05"))
+    doctor_alerts.check(morning("2026-06-05"))
     assert DoctorAlert.objects.get().ended_on == dt.date(2026, 6, 5)
     write_diary(patient, "2026-06-06", [5, 5, 5, 5])  # a second episode, within 14 days
-    assert symptoms.check(morning("2026-06-09")) == []
+    assert doctor_alerts.check(morning("2026-06-09")) == []
     write_diary(patient, "2026-06-10", [5, 5, 5, 5, 5, 5, 5, 5])
-    assert symptoms.check(morning("2026-06-17")) == []
-    assert len(symptoms.check(morning("2026-06-18"))) == 1  # 14 days after the first alert
+    assert doctor_alerts.check(morning("2026-06-17")) == []
+    assert len(doctor_alerts.check(morning("2026-06-18"))) == 1  # 14 days after the first alert
     assert DoctorAlert.objects.count() == 2
 
 
 def test_it_waits_for_the_patients_daytime_and_quiet_hours(patient):
     write_diary(patient, "2026-06-01", [5, 5, 5, 5])
-    assert symptoms.check(at("2026-06-04 03:00")) == []  # 04:00 in London
+    assert doctor_alerts.check(at("2026-06-04 03:00")) == []  # 04:00 in London
     patient.quiet_hours_start, patient.quiet_hours_end = dt.time(9), dt.time(11)
     patient.save()
-    assert symptoms.check(morning("2026-06-04")) == []
-    assert len(symptoms.check(at("2026-06-04 12:00"))) == 1
+    assert doctor_alerts.check(morning("2026-06-04")) == []
+    assert len(doctor_alerts.check(at("2026-06-04 12:00"))) == 1
 
 
 def test_another_patients_diary_does_not_count(patient, other_patient):
     write_diary(other_patient, "2026-06-01", [5, 5])
     write_diary(patient, "2026-06-03", [5, 5])
-    assert symptoms.check(at("2026-06-04 14:00")) == []
+    assert doctor_alerts.check(at("2026-06-04 14:00")) == []
 
 
 def assess(user, urgency, created_at):
@@ -100,17 +100,17 @@ def assess(user, urgency, created_at):
 
 def test_a_check_in_follows_three_days_after_a_see_a_doctor_result(patient):
     assess(patient, Urgency.SEE_DOCTOR, at("2026-06-01 10:00"))
-    assert symptoms.check(morning("2026-06-03")) == []
-    [delivery_id] = symptoms.check(at("2026-06-04 10:00"))
+    assert doctor_alerts.check(morning("2026-06-03")) == []
+    [delivery_id] = doctor_alerts.check(at("2026-06-04 10:00"))
     assert Delivery.objects.get(pk=delivery_id).kind == Kind.CHECK_IN
-    assert symptoms.check(at("2026-06-04 11:00")) == []
-    assert symptoms.check(at("2026-06-05 11:00")) == []
+    assert doctor_alerts.check(at("2026-06-04 11:00")) == []
+    assert doctor_alerts.check(at("2026-06-05 11:00")) == []
 
 
 def test_no_check_in_after_a_self_care_result_or_for_anonymous_use(patient):
     assess(patient, Urgency.SELF_CARE, at("2026-06-01 10:00"))
     assess(None, Urgency.URGENT, at("2026-06-01 10:00"))
-    assert symptoms.check(at("2026-06-04 11:00")) == []
+    assert doctor_alerts.check(at("2026-06-04 11:00")) == []
 
 
 def test_the_daily_task_sends_the_see_a_doctor_email(patient, django_capture_on_commit_callbacks):
@@ -118,7 +118,7 @@ def test_the_daily_task_sends_the_see_a_doctor_email(patient, django_capture_on_
     tasks.send_delivery.app.conf.task_always_eager = True
     try:
         with django_capture_on_commit_callbacks(execute=True):
-            assert tasks.check_persisting_symptoms(morning("2026-06-04").isoformat()) == 1
+            assert tasks.check_doctor_alerts(morning("2026-06-04").isoformat()) == 1
     finally:
         tasks.send_delivery.app.conf.task_always_eager = False
     [message] = mail.outbox
@@ -130,4 +130,4 @@ def test_the_daily_task_sends_the_see_a_doctor_email(patient, django_capture_on_
 def test_mild_or_interrupted_pain_does_not_alert(patient, pains):
     write_diary(patient, "2026-06-01", pains)
     last = dt.date(2026, 6, 1) + dt.timedelta(days=len(pains) - 1)
-    assert symptoms.check(morning(last.isoformat())) == []
+    assert doctor_alerts.check(morning(last.isoformat())) == []

@@ -1,9 +1,8 @@
-"""Stretch plans, their reminder schedules, and every reminder sent (one row per send).
+"""Stretch plans: the exercise library, a patient's plan, its reminder times, and "done".
 
 A physiotherapist builds a plan from the exercise library; each schedule of the plan names
 local times of day and weekdays. ``ReminderSchedule.next_run_at`` (UTC, indexed) is the next
-slot, so the dispatcher finds everything due with one indexed query. Every send is a
-``Delivery`` row, unique per (schedule, slot, channel), that a worker claims before sending.
+slot, so the dispatcher finds everything due with one indexed query (docs/reminders.md).
 """
 
 import datetime as dt
@@ -16,7 +15,8 @@ from django.templatetags.static import static
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from reminders.slots import next_slot, validate_time_zone, zone_named
+from kneeapp.models import validate_time_zone, zone_named
+from reminders.slots import next_slot
 
 # Monday is bit 0, as in datetime.date.weekday().
 EVERY_DAY = 0b1111111
@@ -37,6 +37,10 @@ class Illustration(models.TextChoices):
     HAMSTRING = "hamstring", _("Seated hamstring stretch")
     QUAD = "quad", _("Standing quadriceps stretch")
     KNEE = "knee", _("Knee bend")
+
+    @property
+    def url(self) -> str:
+        return static(f"reminders/exercises/{self.value}.svg")
 
 
 class Exercise(models.Model):
@@ -72,7 +76,7 @@ class Exercise(models.Model):
 
     @property
     def illustration_url(self) -> str:
-        return static(f"reminders/exercises/{self.illustration}.svg") if self.illustration else ""
+        return Illustration(self.illustration).url if self.illustration else ""
 
 
 class StretchPlanQuerySet(models.QuerySet):
@@ -252,122 +256,6 @@ class ReminderSchedule(models.Model):
         )
 
 
-class Channel(models.TextChoices):
-    EMAIL = "email", _("Email")
-    PUSH = "push", _("Push notification")
-
-
-class Kind(models.TextChoices):
-    STRETCH = "stretch", _("Stretch reminder")
-    SEE_DOCTOR = "see_doctor", _("Symptoms persisting: see a doctor")
-    CHECK_IN = "check_in", _("Check-in after a see-a-doctor result")
-
-
-class Status(models.TextChoices):
-    QUEUED = "queued", _("Queued")
-    SENDING = "sending", _("Sending")
-    SENT = "sent", _("Sent")
-    SKIPPED = "skipped", _("Skipped")
-    FAILED = "failed", _("Failed")
-
-
-class DeliveryQuerySet(models.QuerySet):
-    def claim(self, pk, now: dt.datetime, lease: dt.timedelta | None = None) -> bool:
-        """Take a delivery for sending; one worker at a time gets True for a row.
-
-        With a ``lease``, a row left SENDING longer than that (its worker was killed
-        mid-send) can be claimed again. ``claimed_at == now`` then fences the claim: only
-        its holder may record the outcome (see ``sending``).
-        """
-        claimable = Q(status=Status.QUEUED)
-        if lease is not None:
-            claimable |= Q(status=Status.SENDING, claimed_at__lt=now - lease)
-        claimed = self.filter(claimable, pk=pk).update(
-            status=Status.SENDING, claimed_at=now, attempts=F("attempts") + 1
-        )
-        return claimed == 1
-
-    def stretches_of(self, patient):
-        return self.filter(patient=patient, kind=Kind.STRETCH)
-
-
-class Delivery(models.Model):
-    """One reminder to one patient on one channel; the row exists before anything is sent."""
-
-    patient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reminder_deliveries"
-    )
-    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
-    schedule = models.ForeignKey(
-        ReminderSchedule,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="deliveries",
-    )
-    episode = models.ForeignKey(
-        "DoctorAlert",
-        null=True,
-        blank=True,
-        on_delete=models.CASCADE,
-        related_name="deliveries",
-    )
-    slot = models.DateTimeField(_("due at"))
-    channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices)
-    status = models.CharField(
-        _("status"), max_length=8, choices=Status.choices, default=Status.QUEUED
-    )
-    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
-    error = models.TextField(_("last error"), blank=True)
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    claimed_at = models.DateTimeField(_("claimed"), null=True, blank=True)
-    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
-    # When a send task was last handed to the broker (or is due to run, for a retry); the
-    # dispatch pass hands a QUEUED row again once this is old (the broker lost it).
-    enqueued_at = models.DateTimeField(_("queued for sending"), null=True, blank=True)
-
-    objects = DeliveryQuerySet.as_manager()
-
-    class Meta:
-        verbose_name = _("delivery")
-        verbose_name_plural = _("deliveries")
-        ordering = ["-slot"]
-        indexes = [
-            models.Index(fields=["patient", "kind", "-slot"], name="delivery_patient_recent"),
-            models.Index(
-                fields=["status", "enqueued_at"],
-                condition=Q(status__in=["queued", "sending"]),
-                name="delivery_unfinished",
-            ),
-        ]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["schedule", "slot", "channel"], name="delivery_once_per_slot"
-            ),
-            models.UniqueConstraint(fields=["episode", "channel"], name="delivery_once_per_alert"),
-            models.CheckConstraint(condition=Q(kind__in=Kind.values), name="delivery_kind_valid"),
-            models.CheckConstraint(
-                condition=Q(channel__in=Channel.values), name="delivery_channel_valid"
-            ),
-            models.CheckConstraint(
-                condition=Q(status__in=Status.values), name="delivery_status_valid"
-            ),
-            models.CheckConstraint(
-                condition=Q(kind="stretch", episode__isnull=True)
-                | (~Q(kind="stretch") & Q(schedule__isnull=True, episode__isnull=False)),
-                name="delivery_stretch_or_alert",
-            ),
-        ]
-
-    def __str__(self):
-        return f"{self.get_kind_display()} {self.slot:%Y-%m-%d %H:%M} {self.channel}"
-
-    @property
-    def local_slot(self) -> dt.datetime:
-        zone = self.schedule.zone if self.schedule_id else self.patient.zone
-        return self.slot.astimezone(zone)
-
-
 class Completion(models.Model):
     """A patient's "done" for one reminder: a schedule on a local date (at most once)."""
 
@@ -390,76 +278,3 @@ class Completion(models.Model):
 
     def __str__(self):
         return f"{self.schedule} {self.date:%Y-%m-%d}"
-
-
-class PushSubscription(models.Model):
-    """A browser's Web Push subscription, exactly as ``PushManager.subscribe()`` gave it."""
-
-    patient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="push_subscriptions"
-    )
-    endpoint = models.URLField(_("endpoint"), max_length=1000, unique=True)
-    p256dh = models.CharField(max_length=100)
-    auth = models.CharField(max_length=40)
-    user_agent = models.CharField(max_length=200, blank=True)
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
-
-    class Meta:
-        verbose_name = _("push subscription")
-        verbose_name_plural = _("push subscriptions")
-
-    def __str__(self):
-        return self.endpoint[:60]
-
-    def as_subscription_info(self) -> dict:
-        return {"endpoint": self.endpoint, "keys": {"p256dh": self.p256dh, "auth": self.auth}}
-
-
-class AlertKind(models.TextChoices):
-    PERSISTING = "persisting", _("Symptoms persisting")
-    CHECK_IN = "check_in", _("Check-in after an assessment")
-
-
-class DoctorAlert(models.Model):
-    """A "see a doctor" episode: the reminder is sent once per episode.
-
-    A persisting-symptoms episode opens when the diary first shows the pattern and ends on
-    the first day the pain drops back; a check-in belongs to one triage assessment.
-    """
-
-    patient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="doctor_alerts"
-    )
-    kind = models.CharField(_("kind"), max_length=16, choices=AlertKind.choices)
-    assessment = models.ForeignKey(
-        "triage.Assessment", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
-    )
-    started_on = models.DateField(_("symptoms since"))
-    ended_on = models.DateField(_("ended on"), null=True, blank=True)
-    alerted_at = models.DateTimeField(_("alerted at"))
-
-    class Meta:
-        verbose_name = _("see-a-doctor alert")
-        verbose_name_plural = _("see-a-doctor alerts")
-        ordering = ["-alerted_at"]
-        constraints = [
-            models.CheckConstraint(condition=Q(kind__in=AlertKind.values), name="alert_kind_valid"),
-            models.UniqueConstraint(
-                fields=["patient"],
-                condition=Q(kind="persisting", ended_on__isnull=True),
-                name="alert_one_open_episode",
-            ),
-            models.UniqueConstraint(
-                fields=["assessment"],
-                condition=Q(assessment__isnull=False),
-                name="alert_one_check_in_per_assessment",
-            ),
-            models.CheckConstraint(
-                condition=Q(kind="persisting", assessment__isnull=True)
-                | Q(kind="check_in", assessment__isnull=False),
-                name="alert_check_in_has_assessment",
-            ),
-        ]
-
-    def __str__(self):
-        return f"{self.get_kind_display()} {self.started_on:%Y-%m-%d}"

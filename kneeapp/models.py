@@ -71,6 +71,10 @@ class UserManager(BaseUserManager.from_queryset(UserQuerySet)):
         user.save(using=self._db)
         return user
 
+    def get_by_natural_key(self, email):
+        """Sign-in by email in any capitals: every stored address is lower-case."""
+        return self.get(email=self.normalize_email(email.strip()).lower())
+
     def create_superuser(self, email, password=None, **fields):
         fields.update(is_staff=True, is_superuser=True)
         return self.create_user(email, password, **fields)
@@ -223,24 +227,53 @@ class LoginThrottleQuerySet(models.QuerySet):
     def locked(self, keys, now: dt.datetime | None = None) -> bool:
         return self._of(keys).filter(locked_until__gt=now or timezone.now()).exists()
 
-    def hit(self, keys, now: dt.datetime | None = None) -> bool:
-        """Count one attempt against each key; whether any of them is now locked."""
+    def take(self, keys, now: dt.datetime | None = None) -> bool:
+        """Count one attempt against every key *before* the password is checked, or none and
+        False if any key is locked or has used up its window (which locks it).
+
+        The rows are locked for update while they are read and counted, so parallel attempts
+        queue here and no more of them than the limit ever reach a password check.
+        """
         now = now or timezone.now()
-        window = dt.timedelta(seconds=settings.THROTTLE_WINDOW)
-        lockout = dt.timedelta(seconds=settings.THROTTLE_LOCKOUT)
-        locked = False
         with transaction.atomic():
-            # Rows whose window and lockout are both over count for nothing: cheap to drop here.
-            self.filter(stale_after__lt=now).delete()
-            for scope, key in keys:
-                row, _ = self.select_for_update().get_or_create(
-                    scope=scope, key=key, defaults={"window_started_at": now, "stale_after": now}
-                )
-                locked |= row.count(now, window, lockout)
-        return locked
+            rows = self._rows_for_update(keys, now)
+            if not all(row.has_attempt_left(now) for row in rows):
+                for row in rows:
+                    row.lock_if_spent(now)
+                return False
+            for row in rows:
+                row.take_attempt(now)
+        return True
+
+    def lock_spent(self, keys, now: dt.datetime | None = None) -> bool:
+        """After a failed attempt: lock the keys that have used up their window; whether any
+        of them is now locked."""
+        now = now or timezone.now()
+        with transaction.atomic():
+            return any([row.lock_if_spent(now) for row in self._rows_for_update(keys, now)])
+
+    def hit(self, keys, now: dt.datetime | None = None) -> bool:
+        """Count one attempt that is not checked (a password reset request); whether any key
+        is now locked."""
+        self.take(keys, now)
+        return self.lock_spent(keys, now)
+
+    def give_back(self, keys) -> None:
+        """Return an attempt taken by a successful sign-in (to the network address's count)."""
+        self._of(keys).filter(attempts__gt=0).update(attempts=models.F("attempts") - 1)
 
     def clear(self, keys) -> None:
         self._of(keys).delete()
+
+    def _rows_for_update(self, keys, now: dt.datetime) -> list["LoginThrottle"]:
+        # Rows whose window and lockout are both over count for nothing: cheap to drop here.
+        self.filter(stale_after__lt=now).delete()
+        return [
+            self.select_for_update().get_or_create(
+                scope=scope, key=key, defaults={"window_started_at": now, "stale_after": now}
+            )[0]
+            for scope, key in keys  # always in the same order: no two attempts deadlock
+        ]
 
 
 class LoginThrottle(models.Model):
@@ -274,18 +307,38 @@ class LoginThrottle(models.Model):
     def __str__(self):
         return f"{self.scope} {self.key[:8]}"
 
-    def count(self, now: dt.datetime, window: dt.timedelta, lockout: dt.timedelta) -> bool:
-        """Add one attempt (the row is locked for update); whether that locks the key."""
+    @property
+    def limit(self) -> int:
+        return throttle_limit(self.scope)
+
+    def has_attempt_left(self, now: dt.datetime) -> bool:
+        if self.locked_until is not None and self.locked_until > now:
+            return False
+        window_over = self.window_started_at <= now - dt.timedelta(seconds=settings.THROTTLE_WINDOW)
+        return window_over or self.attempts < self.limit
+
+    def take_attempt(self, now: dt.datetime) -> None:
+        """Count one attempt (the row is locked for update and has one left)."""
+        window = dt.timedelta(seconds=settings.THROTTLE_WINDOW)
         if self.window_started_at <= now - window:
             self.attempts, self.window_started_at = 0, now
         self.attempts += 1
-        if self.attempts >= throttle_limit(self.scope):
-            # Locked now; once the lockout is over a fresh window starts from nothing.
-            self.locked_until = now + lockout
-            self.attempts, self.window_started_at = 0, self.locked_until
         self.stale_after = max(self.window_started_at + window, self.locked_until or now)
         self.save()
-        return self.locked_until is not None and self.locked_until > now
+
+    def lock_if_spent(self, now: dt.datetime) -> bool:
+        """Lock the key if its window is used up (the row is locked for update); whether it
+        is locked. Once the lockout is over a fresh window starts from nothing."""
+        if self.locked_until is not None and self.locked_until > now:
+            return True
+        window = dt.timedelta(seconds=settings.THROTTLE_WINDOW)
+        if self.window_started_at <= now - window or self.attempts < self.limit:
+            return False
+        self.locked_until = now + dt.timedelta(seconds=settings.THROTTLE_LOCKOUT)
+        self.attempts, self.window_started_at = 0, self.locked_until
+        self.stale_after = self.locked_until + window
+        self.save()
+        return True
 
 
 # Models of their own modules, registered with this app when its models load.

@@ -1,8 +1,11 @@
 """Sign-in and password-reset throttling, per email address and per network address.
 
-Every password check goes through ``ThrottledModelBackend``: the sign-in page, the admin's,
-and any password-based API authentication added later, so none of them can be used to guess
-without limit. While a key is locked no password is even checked. The forms below only turn
+Every password check goes through ``ThrottledModelBackend`` or ``check_password`` here: the
+sign-in pages (ours and the admin's), the password change pages (ours and the admin's),
+account deletion and any password-based API authentication, so none of them can be used to
+guess without limit. Each attempt is counted *before* its password is checked, with the
+throttle's rows locked while they count, so parallel attempts get no more password checks
+than the limit; while a key is locked no password is even checked. The forms below only turn
 a refusal into a message that says the same whether or not the account exists.
 """
 
@@ -82,15 +85,16 @@ class ThrottledModelBackend(ModelBackend):
         if username is None or password is None:
             return None
         keys = sign_in_keys(request, username)
-        if LoginThrottle.objects.locked(keys):
+        if not LoginThrottle.objects.take(keys):
             raise PermissionDenied  # stops every backend; the password is not looked at
         user = super().authenticate(request, username=username, password=password, **kwargs)
         if user is None:
-            LoginThrottle.objects.hit(keys)
+            LoginThrottle.objects.lock_spent(keys)
         else:
             # The account's counter only: a guesser with an account of their own must not
             # be able to reset their network address's count by signing in to it.
             LoginThrottle.objects.clear(keys[:1])
+            LoginThrottle.objects.give_back(keys[1:])
         return user
 
 
@@ -98,11 +102,12 @@ def check_password(user, password: str) -> bool:
     """The password of a signed-in user (changing it, deleting the account), counted against
     the account like a sign-in: a stolen session must not be a way to guess the password."""
     keys = sign_in_keys(None, user.email)
-    if LoginThrottle.objects.locked(keys):
+    if not LoginThrottle.objects.take(keys):
         raise forms.ValidationError(TOO_MANY_ATTEMPTS, code="too_many_attempts")
     if user.check_password(password):
+        LoginThrottle.objects.clear(keys)
         return True
-    LoginThrottle.objects.hit(keys)
+    LoginThrottle.objects.lock_spent(keys)
     return False
 
 
@@ -152,9 +157,9 @@ class PasswordResetRequestForm(PasswordResetForm):
         cleaned_data = super().clean()
         if email := cleaned_data.get("email"):
             keys = reset_keys(self.request, email)
-            if LoginThrottle.objects.locked(keys):
+            if not LoginThrottle.objects.take(keys):
                 raise forms.ValidationError(TOO_MANY_ATTEMPTS, code="too_many_attempts")
-            LoginThrottle.objects.hit(keys)
+            LoginThrottle.objects.lock_spent(keys)
         return cleaned_data
 
     def save(self, **kwargs) -> None:

@@ -12,6 +12,7 @@ admin.site.site_header = "kneeapp"
 admin.site.site_title = "kneeapp admin"
 admin.site.index_title = "Patients, plans and reminders"
 admin.site.login_form = AdminSignInForm  # the admin's sign-in is throttled like ours
+admin.site.password_change_form = ThrottledPasswordChangeForm  # and its password change
 
 account_urls = [
     path("signup/", accounts.signup, name="signup"),

@@ -1,8 +1,9 @@
 """Response headers Django has no setting for, the end of idle or old sessions, and a
-database that refuses writes."""
+database that refuses writes or drops the connection."""
 
 import datetime as dt
 import logging
+import sys
 import time
 
 from django.conf import settings
@@ -12,6 +13,7 @@ from django.db.utils import InternalError, OperationalError
 from django.http import HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
+from django.views import defaults
 
 log = logging.getLogger(__name__)
 
@@ -124,22 +126,43 @@ class DatabaseRefusalMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        if not isinstance(exception, OperationalError | InternalError):
+        if not isinstance(exception, DATABASE_REFUSALS):
             return None
-        log.error("database refused %s %s: %s", request.method, request.path, exception)
-        message = _(
-            "We could not save this just now, so nothing was changed. "
-            "Please try again in a few minutes."
+        return database_unavailable(request, exception)
+
+
+DATABASE_REFUSALS = (OperationalError, InternalError)
+
+
+def database_unavailable(request, exception: Exception) -> HttpResponse:
+    """The 503 for a database that refused or dropped: a page, or JSON for the API."""
+    log.error("database refused %s %s: %s", request.method, request.path, exception)
+    message = _(
+        "We could not save this just now, so nothing was changed. "
+        "Please try again in a few minutes."
+    )
+    if request.path.startswith("/api/"):
+        response = JsonResponse({"detail": str(message)}, status=503)
+    else:
+        # Rendered without the request: its context (the user, the session) needs the
+        # database that just failed.
+        html = render_to_string(
+            "kneeapp/unavailable.html",
+            {"message": message, "emergency_phone_number": settings.EMERGENCY_PHONE_NUMBER},
         )
-        if request.path.startswith("/api/"):
-            response = JsonResponse({"detail": str(message)}, status=503)
-        else:
-            # Rendered without the request: its context (the user, the session) needs the
-            # database that just failed.
-            html = render_to_string(
-                "kneeapp/unavailable.html",
-                {"message": message, "emergency_phone_number": settings.EMERGENCY_PHONE_NUMBER},
-            )
-            response = HttpResponse(html, status=503)
-        response["Retry-After"] = str(self.RETRY_AFTER)
-        return response
+        response = HttpResponse(html, status=503)
+    response["Retry-After"] = str(DatabaseRefusalMiddleware.RETRY_AFTER)
+    return response
+
+
+def server_error(request) -> HttpResponse:
+    """``handler500``: what a middleware raised, not only a view, ends here.
+
+    The session middleware loads and saves the session outside any view (a connection
+    dropped under load, ``pg_terminate_backend``), where ``process_exception`` never sees
+    it: a database error is still the 503 page, anything else Django's 500.
+    """
+    error = sys.exc_info()[1]
+    if isinstance(error, DATABASE_REFUSALS):
+        return database_unavailable(request, error)
+    return defaults.server_error(request)

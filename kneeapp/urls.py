@@ -8,6 +8,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from kneeapp import accounts, pwa, views
 from kneeapp.signin import AdminSignInForm, ThrottledPasswordChangeForm
 
+handler500 = "kneeapp.middleware.server_error"  # a database error in a middleware is a 503
+
 admin.site.site_header = "kneeapp"
 admin.site.site_title = "kneeapp admin"
 admin.site.index_title = "Patients, plans and reminders"

@@ -16,12 +16,6 @@ class DiaryConfig(AppConfig):
     name = "diary"
     verbose_name = _("Diary")
 
-    def export_user_data(self, user) -> list[dict]:
-        from diary.serializers import DiaryEntrySerializer
-
-        entries = self.get_model("DiaryEntry").objects.of(user).order_by("date", "created_at")
-        return DiaryEntrySerializer(entries, many=True).data
-
     def seed_demo(self, patient, physiotherapist, log) -> None:
         """Four weeks of entries for the demo patient: pain easing from 7 to about 2."""
         from django.utils import timezone

@@ -17,11 +17,6 @@ class RemindersConfig(AppConfig):
         if diary_hooks.plan_adherence_section not in extensions.report_sections:
             extensions.report_sections.append(diary_hooks.plan_adherence_section)
 
-    def export_user_data(self, user) -> dict:
-        from reminders.data import export
-
-        return export(user)
-
     def seed_demo(self, patient, physiotherapist, log) -> None:
         from reminders.data import seed
 

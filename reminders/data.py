@@ -1,4 +1,4 @@
-"""Account export and demo data of the reminders app (called through RemindersConfig)."""
+"""Demo data of the reminders app (called through RemindersConfig)."""
 
 import datetime as dt
 
@@ -6,63 +6,13 @@ from django.utils import timezone
 
 from reminders.library import ensure_library
 from reminders.models import (
-    Completion,
-    Delivery,
-    DoctorAlert,
     PlanItem,
-    PushSubscription,
     ReminderSchedule,
     StretchPlan,
 )
 
 DEMO_STRETCHES = ["calf-wall-stretch", "seated-hamstring-stretch", "standing-quad-stretch"]
 DEMO_TIMES = [dt.time(8), dt.time(19)]
-
-
-def export(user) -> dict:
-    plans = StretchPlan.objects.of(user).prefetch_related("items__exercise", "schedules")
-    return {
-        "stretch_plans": [
-            {
-                "starts_on": plan.starts_on.isoformat(),
-                "ends_on": plan.ends_on and plan.ends_on.isoformat(),
-                "notes": plan.notes,
-                "stretches": [
-                    {"exercise": item.exercise.name, **item.dose, "notes": item.notes}
-                    for item in plan.items.all()
-                ],
-                "reminder_times": [
-                    schedule.time_of_day.strftime("%H:%M") for schedule in plan.schedules.all()
-                ],
-            }
-            for plan in plans
-        ],
-        "stretches_done": [
-            {"date": c.date.isoformat(), "time": c.schedule.time_of_day.strftime("%H:%M")}
-            for c in Completion.objects.filter(patient=user).select_related("schedule")
-        ],
-        "reminders_sent": [
-            {
-                "kind": d.kind,
-                "channel": d.channel,
-                "due_at": d.slot.isoformat(),
-                "status": d.status,
-            }
-            for d in Delivery.objects.filter(patient=user).order_by("slot")
-        ],
-        "see_a_doctor_alerts": [
-            {
-                "kind": a.kind,
-                "since": a.started_on.isoformat(),
-                "alerted_at": a.alerted_at.isoformat(),
-            }
-            for a in DoctorAlert.objects.filter(patient=user)
-        ],
-        "push_subscriptions": [
-            {"endpoint": s.endpoint, "created_at": s.created_at.isoformat()}
-            for s in PushSubscription.objects.filter(patient=user)
-        ],
-    }
 
 
 def seed(patient, physiotherapist, log) -> None:

@@ -28,9 +28,6 @@ class TriageConfig(AppConfig):
     def ready(self):
         checks.register(knowledge_file_is_valid)
 
-    def export_user_data(self, user) -> dict:
-        return {"assessments": [a.export() for a in self.get_model("Assessment").objects.of(user)]}
-
     def offline_urls(self) -> list[str]:
         from django.templatetags.static import static
         from django.urls import reverse

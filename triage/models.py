@@ -102,14 +102,3 @@ class Assessment(models.Model):
         """The contract's result plus the id, and ``unsure`` when not empty: the API's answer."""
         extra = {"unsure": self.unsure} if self.unsure else {}
         return {"id": str(self.id), **self.result, **extra}
-
-    def export(self) -> dict:
-        return {
-            "id": str(self.id),
-            "created_at": self.created_at.isoformat(),
-            "answers": self.answers,
-            "unsure": self.unsure,
-            "result": self.result,
-            "urgency": self.urgency,
-            "knowledge_version": self.knowledge_version,
-        }

@@ -19,8 +19,9 @@ def test_the_export_holds_all_my_entries_and_no_one_elses(patient_client, patien
     mine = make_entries(patient, 3)
     make_entries(other_patient, 2)
     data = patient_client.get("/api/v1/me/export/").json()
-    assert {row["id"] for row in data["diary"]} == {str(entry.pk) for entry in mine}
-    assert set(data["diary"][0]) >= {"date", "pain", "swelling", "notes", "red_flags"}
+    rows = data["data"]["diary.DiaryEntry"]
+    assert {row["id"] for row in rows} == {str(entry.pk) for entry in mine}
+    assert set(rows[0]) >= {"date", "pain", "swelling", "notes", "client_updated_at"}
 
 
 def test_deleting_the_account_deletes_the_diary(patient_client, patient, other_patient):

@@ -188,7 +188,8 @@ def test_export_returns_the_users_own_account_only(patient_client, patient, othe
     response = patient_client.get(reverse("api-export"))
     assert response.status_code == 200
     data = response.json()
-    assert data["account"]["email"] == patient.email
+    [account] = data["data"]["kneeapp.User"]
+    assert account["email"] == patient.email
     assert other_patient.email not in response.content.decode()
     assert "attachment" in response["Content-Disposition"]
 

@@ -112,10 +112,10 @@ def test_the_patient_sees_who_looked_on_the_account_page_and_in_the_export(
     assert "Who looked at your data" in page and "Dr Phyllis" in page and "stretch plan" in page
     assert "Dr Phyllis" not in other_patient_client.get(reverse("profile")).content.decode()
     export = json.loads(patient_client.get(reverse("api-export")).content)
-    [entry] = export["staff_access"]
-    assert entry["staff"] == "Dr Phyllis" and entry["action"] == "viewed"
+    [entry] = export["data"]["kneeapp.StaffAccess"]
+    assert entry["staff_name"] == "Dr Phyllis" and entry["action"] == "viewed"
     other_export = json.loads(other_patient_client.get(reverse("api-export")).content)
-    assert other_export["staff_access"] == []
+    assert other_export["data"]["kneeapp.StaffAccess"] == []
 
 
 def test_the_account_page_says_when_nobody_has_looked(patient_client):

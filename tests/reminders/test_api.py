@@ -182,6 +182,11 @@ def test_bad_preferences_are_refused_and_nothing_changes(patient_client, patient
 
 
 def test_my_export_carries_my_plan_and_reminders(patient_client, plan, other_plan):
-    data = patient_client.get("/api/v1/me/export/").json()["reminders"]
-    assert len(data["stretch_plans"]) == 1
-    assert data["stretch_plans"][0]["reminder_times"] == ["08:00", "19:00"]
+    data = patient_client.get("/api/v1/me/export/").json()["data"]
+    [mine] = data["reminders.StretchPlan"]
+    assert mine["id"] == plan.pk
+    times = [row["time_of_day"] for row in data["reminders.ReminderSchedule"]]
+    assert sorted(times) == ["08:00:00", "19:00:00"]
+    assert {row["exercise"] for row in data["reminders.PlanItem"]} == {
+        str(item.exercise) for item in plan.items.all()
+    }

@@ -1,10 +1,11 @@
-"""Issue #7, data rights: the export holds every model with user data, and deleting the
-account removes all of it, and nothing of anyone else's.
+"""Issues #7 and #14, data rights: the export holds every stored field of every row linked to
+the user but the named secrets, and deleting the account removes all of it, and nothing of
+anyone else's, and strikes the user out of the admin's log.
 
-Which models hold user data is found by introspection: every model with a chain of foreign
-keys to the user (or the user itself). ``FACTORIES`` makes a row of each for a patient and
-says what of it the export must show; a new model without a factory fails the test that
-names it, and so does one left out of the export without a reason in ``NOT_EXPORTED``.
+Which models hold user data is found by introspection (``kneeapp.data_rights``): every model
+with a chain of foreign keys to the user (or the user itself). ``FACTORIES`` makes a row of
+each for a patient and says what of it the export must show; a new model without a factory
+fails the test that names it, and so does one left out of the export without a reason.
 """
 
 import datetime as dt
@@ -16,15 +17,16 @@ from importlib import import_module
 import pytest
 from django.apps import apps
 from django.conf import settings
-from django.contrib.admin.models import CHANGE, LogEntry
+from django.contrib.admin.models import CHANGE, DELETION, LogEntry
 from django.contrib.contenttypes.models import ContentType
-from django.db import models
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from diary.models import DiaryEntry
+from kneeapp import data_rights
 from kneeapp.audit import StaffAccess
+from kneeapp.data_rights import NOT_EXPORTED, SECRET_FIELDS, models_with_user_data
 from kneeapp.models import User, UserSession
 from reminders.models import (
     AlertKind,
@@ -45,37 +47,10 @@ from triage.models import Assessment
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_password_hashing")]
 
-MAX_CHAIN = 4  # Delivery -> ReminderSchedule -> StretchPlan -> User is 3
-
-
-def chains_to_user(model, depth: int = 0) -> list[str]:
-    """ORM lookups from ``model`` to a user, through forward foreign keys and one-to-ones."""
-    if model is User:
-        return ["pk"]
-    if depth == MAX_CHAIN:
-        return []
-    found = []
-    for field in model._meta.get_fields():
-        if field.is_relation and field.concrete and (field.many_to_one or field.one_to_one):
-            for rest in chains_to_user(field.related_model, depth + 1):
-                found.append(field.name if rest == "pk" else f"{field.name}__{rest}")
-    return found
-
-
-def models_with_user_data() -> dict[str, list[str]]:
-    found = {}
-    for model in apps.get_models():
-        if chains := chains_to_user(model):
-            found[model._meta.label] = chains
-    return found
-
 
 def rows_of(label: str, user) -> set:
     """The pks of ``label``'s rows reached from ``user`` through any chain."""
-    match = models.Q(pk__in=[])
-    for chain in models_with_user_data()[label]:
-        match |= models.Q(**{chain: user.pk})
-    return set(apps.get_model(label).objects.filter(match).values_list("pk", flat=True))
+    return set(data_rights.rows_of(label, user).values_list("pk", flat=True))
 
 
 # One row of each model for a patient; each returns what of it the export must show.
@@ -144,7 +119,7 @@ def schedule_of(patient, world) -> ReminderSchedule:
 
 
 def make_reminder_schedule(patient, world) -> str:
-    return schedule_of(patient, world).time_of_day.strftime("%H:%M")
+    return schedule_of(patient, world).time_of_day.isoformat()
 
 
 def make_completion(patient, world) -> str:
@@ -221,9 +196,6 @@ FACTORIES: dict[str, Callable] = {
     "reminders.DoctorAlert": make_doctor_alert,
     "reminders.PushSubscription": make_push_subscription,
     "admin.LogEntry": make_log_entry,
-}
-NOT_EXPORTED = {
-    "admin.LogEntry": "the admin's record of what staff changed; patients never use the admin",
 }
 
 
@@ -335,3 +307,84 @@ def test_the_physiotherapist_and_the_exercise_library_stay_when_a_patient_goes(
     assert not User.objects.filter(pk=patient.pk).exists()
     assert User.objects.filter(pk=physiotherapist.pk).exists()
     assert set(Exercise.objects.values_list("pk", flat=True)) == library and library
+
+
+def exported_rows(client) -> dict[str, list[dict]]:
+    response = client.get(reverse("api-export"))
+    assert response.status_code == 200
+    return response.json()["data"]
+
+
+def test_every_stored_field_is_exported_or_named_a_secret(patient_client, patient):
+    make_everything(patient)
+    data = exported_rows(patient_client)
+    for label in set(models_with_user_data()) - set(NOT_EXPORTED):
+        meta = apps.get_model(label)._meta
+        stored = {field.name for field in [*meta.concrete_fields, *meta.many_to_many]}
+        secret = SECRET_FIELDS.get(label, set())
+        assert secret <= stored, f"{label}: a secret field that is not stored: {secret - stored}"
+        assert len(data[label]) == len(rows_of(label, patient)), label
+        for row in data[label]:
+            assert set(row) == stored - secret, f"{label}: fields neither exported nor secret"
+
+
+def test_what_version_1_left_out_is_in_the_export(patient_client, patient):
+    make_everything(patient)
+    PushSubscription.objects.filter(patient=patient).update(user_agent="Firefox on a phone")
+    Delivery.objects.filter(patient=patient).update(
+        error="SMTP 451 try later", attempts=2, sent_at=_stamp(patient, 9)
+    )
+    User.objects.filter(pk=patient.pk).update(last_login=_stamp(patient, 8))
+    data = exported_rows(patient_client)
+    [subscription] = data["reminders.PushSubscription"]
+    [delivery] = data["reminders.Delivery"]
+    [account] = data["kneeapp.User"]
+    assert subscription["user_agent"] == "Firefox on a phone"
+    assert (delivery["error"], delivery["attempts"]) == ("SMTP 451 try later", 2)
+    assert delivery["sent_at"] == _stamp(patient, 9).isoformat()
+    assert account["last_login"] == _stamp(patient, 8).isoformat()
+    assert account["physiotherapist"] == str(patient.physiotherapist)
+
+
+def test_the_export_holds_no_secret(patient_client, patient):
+    make_everything(patient)
+    patient.refresh_from_db()
+    text = patient_client.get(reverse("api-export")).content.decode()
+    secrets = [patient.password, *PushSubscription.objects.values_list("auth", flat=True)]
+    for session in UserSession.objects.filter(user=patient):
+        secrets += [session.session_key, session.session_data]
+    assert secrets and not [secret for secret in secrets if secret in text]
+
+
+def test_deleting_the_account_strikes_it_out_of_every_admin_log_line(
+    patient, other_patient, administrator
+):
+    patient.name = "Bartholomew Quist"
+    patient.save()
+    admin = Client()
+    admin.force_login(administrator)
+    # A plan a physiotherapist deleted long before: its log line has no object left.
+    plan = plan_of(patient, {})
+    assert (
+        admin.post(
+            reverse("admin:reminders_stretchplan_delete", args=[plan.pk]), {"post": "yes"}
+        ).status_code
+        == 302
+    )
+    LogEntry.objects.create(
+        user=administrator,
+        content_type=ContentType.objects.get_for_model(User),
+        object_id=str(other_patient.pk),
+        object_repr=str(other_patient),
+        change_message=f"Wrote to {patient.email.upper()} about Bartholomew Quist's visit",
+        action_flag=CHANGE,
+    )
+    response = admin.post(reverse("admin:kneeapp_user_delete", args=[patient.pk]), {"post": "yes"})
+    assert response.status_code == 302 and not User.objects.filter(pk=patient.pk).exists()
+    lines = [f"{e.object_repr} {e.change_message}" for e in LogEntry.objects.all()]
+    assert not [line for line in lines if "bartholomew" in line.lower()]
+    assert not [line for line in lines if patient.email in line.lower()]
+    # The admin's own record of the deletion stays, naming a pseudonym, not the patient.
+    [deletion] = LogEntry.objects.filter(action_flag=DELETION, content_type__model="user")
+    assert deletion.object_repr.startswith("patient ") and deletion.user == administrator
+    assert any(str(other_patient) in line for line in lines)

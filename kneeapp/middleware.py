@@ -2,6 +2,7 @@
 database that refuses writes or drops the connection."""
 
 import datetime as dt
+import functools
 import logging
 import sys
 import time
@@ -12,6 +13,7 @@ from django.contrib.auth import logout
 from django.db.utils import InternalError, OperationalError
 from django.http import HttpResponse, JsonResponse
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views import defaults
 
@@ -33,6 +35,56 @@ class PermissionsPolicyMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
         return response
+
+
+class QueryGuardMiddleware:
+    """Query parameters no page takes, refused with a 400 naming the parameter before they
+    can reach the database.
+
+    A NUL character anywhere (PostgreSQL refuses NUL in text, so a filter, search or
+    autocomplete term holding one, ``?status=%00``, failed there: a 500 on staff list
+    pages); and on the admin, a regular-expression lookup (``?notes__regex=(a``), which the
+    admin allows on any field of a model and which the database answers with an error for a
+    broken expression (no admin filter or search of ours uses one); and a date drill-down
+    part that is not a short number (``?slot__year=9999…``: past what a date can hold, the
+    admin's date hierarchy overflows into a 500).
+    """
+
+    REGEX_LOOKUPS = ("__regex", "__iregex")
+    DATE_PARTS = ("__year", "__month", "__day")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    @functools.cached_property
+    def admin_prefix(self) -> str:
+        return reverse("admin:index")
+
+    def __call__(self, request):
+        for name, values in request.GET.lists():
+            if "\x00" in name or any("\x00" in value for value in values):
+                message = _("“%(name)s” holds a NUL character, which no page takes.")
+                return bad_parameter(request, name.replace("\x00", "\\0"), message)
+            if not request.path.startswith(self.admin_prefix):
+                continue
+            if name.endswith(self.REGEX_LOOKUPS):
+                message = _("“%(name)s”: regular-expression lookups are not offered.")
+                return bad_parameter(request, name, message)
+            if name.endswith(self.DATE_PARTS) and not all(map(short_number, values)):
+                message = _("“%(name)s” must be a number of at most four digits.")
+                return bad_parameter(request, name, message)
+        return self.get_response(request)
+
+
+def short_number(value: str) -> bool:
+    return value.isascii() and value.isdigit() and len(value) <= 4
+
+
+def bad_parameter(request, name: str, message: str) -> HttpResponse:
+    message = message % {"name": name}
+    if request.path.startswith("/api/"):
+        return JsonResponse({name: [message]}, status=400)
+    return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
 
 
 class PrivateResponsesMiddleware:

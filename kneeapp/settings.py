@@ -144,6 +144,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "kneeapp.middleware.QueryGuardMiddleware",  # NUL and admin regex lookups: a 400
     # Pages and API answers gzipped (whitenoise serves static files already compressed);
     # Django's GZip pads each response at random against BREACH, and CSRF tokens are masked.
     "django.middleware.gzip.GZipMiddleware",

@@ -11,6 +11,10 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
 SCRIPT = "<script>alert(1)</script>"
+# What str.isdigit() calls a digit but int() may refuse or read otherwise: superscripts, a
+# circled digit, fullwidth, Arabic-Indic, Devanagari, NKo and mathematical bold digits,
+# Kharosthi's one (a digit to isdigit, not to int), and mixtures.
+ISDIGIT_TRAPS = ["³", "²¹", "①", "３", "٣", "७", "߃", "𝟑", "\U00010a40", "1³", "٣3", "₃"]
 HOSTILE_TEXTS = [
     "",
     " ",
@@ -42,6 +46,7 @@ HOSTILE_TEXTS = [
     "1e309",
     "99999999999999999999999",
     "١٢",
+    *ISDIGIT_TRAPS,
     "0x10",
     "null",
     "true",

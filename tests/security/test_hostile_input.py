@@ -31,6 +31,7 @@ from tests.security.fuzz_data import AUTH, P256DH, make_patient, snapshot
 from tests.security.fuzz_hostile import (
     BOUNDED,
     HOSTILE_PATHS,
+    ISDIGIT_TRAPS,
     MISSING,
     NOT_PUSH_SERVICES,
     PRIVATE_NETWORKS,
@@ -190,16 +191,51 @@ def test_a_form_with_a_hostile_value_is_shown_again_with_its_error(world, page, 
         post.pop(field, None)
     else:
         post[field] = value
+    response = post_and_check(world, page, field, post)
+    event(f"{field}: {response.status_code}")
+
+
+def post_and_check(world, page, field: str, post: dict):
+    """Post ``post`` to ``page``: taken (302), or refused naming ``field`` with nothing saved
+    changed; the other patient's data untouched either way."""
     client = world.client if page.signed_in else Client()
     before = world.snapshots()
     response = client.post(page.url(world), post)
-    event(f"{field}: {response.status_code}")
     if response.status_code == 302:
         page.after_accept(world)
     else:
         assert_form_refusal(response, field, *PARTNERS.get(field, ()))
         assert world.snapshots() == before
     assert snapshot(world.other) == before[1]
+    return response
+
+
+def takes_digits(fields, valid: dict) -> list[str]:
+    return [field for field in fields if any(c.isdigit() for c in str(valid.get(field, "")))]
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda page: page.name)
+def test_every_isdigit_trap_in_every_field_of_every_form_is_a_refusal_or_a_number(world, page):
+    """Not drawn at random: each trap in each field that takes digits (numbers, dates, times:
+    the valid submission has a digit there), so none is left to chance."""
+    for field in takes_digits(page.fields, page.data(world)):
+        for value in ISDIGIT_TRAPS:
+            post_and_check(world, page, field, {**page.data(world), field: value})
+
+
+@pytest.mark.parametrize("api", API, ids=lambda api: api.name)
+def test_every_isdigit_trap_in_every_api_field_is_refused_by_name_or_taken(world, api):
+    for field in takes_digits(api.fields, api.body(world)):
+        for value in ISDIGIT_TRAPS:
+            body = {**api.body(world), field: value}
+            before = world.snapshots()
+            response = send_json(world.client, api.method, api.url(world), body)
+            if response.status_code < 300:
+                api.after_accept(world)
+            elif not (response.status_code == 404 and api.not_found_ok):
+                assert_json_refusal(response, field, *PARTNERS.get(field, ()))
+                assert world.snapshots() == before
+            assert snapshot(world.other) == before[1]
 
 
 def screen_ids() -> list[str]:

@@ -2,8 +2,11 @@
 
 ``PUT`` answers 201 when it created the entry and 200 otherwise, with ``kept`` saying
 whether the version sent was saved (``sent``) or the server holds a newer edit by
-``client_updated_at`` and returns that one (``server``). A stale write answers 200 and
-not 409 on purpose: the phone's outbox is then done with it and shows the newer version.
+``client_updated_at`` and returns that one (``server``), or the entry was deleted after
+this edit was made (``deleted``, with ``deleted_at``; a deletion wins over every write made
+before it, see ``DeletedEntry``). A stale write answers 200 and not 409 on purpose: the
+phone's outbox is then done with it and shows what the server keeps. ``DELETE`` of an entry
+deleted already answers 204 again.
 """
 
 import uuid
@@ -18,7 +21,7 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from diary.models import DiaryEntry, Outcome
+from diary.models import DeletedEntry, DiaryEntry, Outcome
 from diary.serializers import (
     DiaryEntryPageSerializer,
     DiaryEntrySerializer,
@@ -73,7 +76,10 @@ def own_entry(request: Request, entry_id: uuid.UUID) -> DiaryEntry:
         201: OpenApiResponse(WriteResponseSerializer, description="created"),
         200: OpenApiResponse(
             WriteResponseSerializer,
-            description="updated, unchanged (same body again), or kept the server's newer edit",
+            description=(
+                "updated, unchanged (same body again), kept the server's newer edit, or "
+                "deleted after this edit was made (`kept: deleted`)"
+            ),
         ),
         400: OpenApiResponse(description="a message per invalid field; nothing changed"),
         404: OpenApiResponse(description="this id is another patient's entry"),
@@ -85,7 +91,9 @@ def entry_detail(request: Request, entry_id: uuid.UUID) -> Response:
     if request.method == "GET":
         return Response(DiaryEntrySerializer(own_entry(request, entry_id)).data)
     if request.method == "DELETE":
-        own_entry(request, entry_id).delete()
+        # Sent twice by an outbox, or from two phones: deleted already is deleted.
+        if not DeletedEntry.objects.filter(pk=entry_id, patient=request.user).exists():
+            own_entry(request, entry_id).delete()
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     incoming = DiaryEntrySerializer(data=request.data, context={"request": request})
@@ -99,6 +107,9 @@ def entry_detail(request: Request, entry_id: uuid.UUID) -> Response:
         )
     except DiaryEntry.DoesNotExist:
         raise Http404 from None
+    if result.entry is None:  # deleted after this edit was made: the deletion wins
+        body = {"id": str(entry_id), "kept": result.kept, "deleted_at": result.deleted_at}
+        return Response(body, status=status.HTTP_200_OK)
     body = WriteResponseSerializer(result.entry).data | {"kept": result.kept}
     created = result.outcome == Outcome.CREATED
     return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)

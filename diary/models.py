@@ -5,6 +5,7 @@ row's id comes from the client (a second send of the same entry finds the same r
 newest edit wins by ``client_updated_at``, the moment the patient saved it on the phone.
 """
 
+import datetime as dt
 import uuid
 from dataclasses import dataclass
 
@@ -13,6 +14,7 @@ from django.db import IntegrityError, models, transaction
 from django.db.models import Avg, Q
 from django.db.models.functions import Length
 from django.db.models.lookups import LessThanOrEqual
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from diary import red_flags as warning_signs
@@ -49,17 +51,20 @@ class Outcome(models.TextChoices):
     UPDATED = "updated", _("updated")
     UNCHANGED = "unchanged", _("unchanged")
     STALE = "stale", _("a newer version is already saved")
+    DELETED = "deleted", _("the entry was deleted after this change was made")
 
 
 @dataclass(frozen=True)
 class WriteResult:
-    entry: "DiaryEntry"
+    entry: "DiaryEntry | None"  # None: deleted
     outcome: str
+    deleted_at: "dt.datetime | None" = None
 
     @property
     def kept(self) -> str:
-        """Which version the server keeps: the one just sent, or its own newer one."""
-        return "server" if self.outcome == Outcome.STALE else "sent"
+        """Which version the server keeps: the one just sent, its own newer one, or the
+        deletion that came after the one just sent."""
+        return {Outcome.STALE: "server", Outcome.DELETED: "deleted"}.get(self.outcome, "sent")
 
 
 class DiaryEntryQuerySet(models.QuerySet):
@@ -88,6 +93,13 @@ class DiaryEntryQuerySet(models.QuerySet):
         with transaction.atomic():
             entry = self.select_for_update().filter(pk=entry_id).first()
             if entry is None:
+                deleted = DeletedEntry.objects.select_for_update().filter(pk=entry_id).first()
+                if deleted is not None:
+                    if deleted.patient_id != patient.pk:
+                        raise self.model.DoesNotExist
+                    if client_updated_at <= deleted.deleted_at:
+                        return WriteResult(None, Outcome.DELETED, deleted.deleted_at)
+                    deleted.delete()  # edited again after the deletion: it comes back
                 try:
                     with transaction.atomic():
                         entry = self.create(
@@ -157,6 +169,15 @@ class DiaryEntry(models.Model):
     def content(self) -> dict:
         return {name: getattr(self, name) for name in CONTENT_FIELDS}
 
+    def delete(self, *args, **kwargs):
+        """Delete the entry and remember that it was deleted, and when: a write made before
+        that moment, sent later from an offline phone, must not bring it back."""
+        with transaction.atomic():
+            DeletedEntry.objects.update_or_create(
+                pk=self.pk, defaults={"patient_id": self.patient_id, "deleted_at": timezone.now()}
+            )
+            return super().delete(*args, **kwargs)
+
     def apply(self, content: dict, client_updated_at) -> WriteResult:
         """Take ``content`` unless this row holds a newer edit; equal content changes nothing."""
         if client_updated_at < self.client_updated_at:
@@ -183,3 +204,28 @@ class DiaryEntry(models.Model):
     def red_flag_labels(self) -> list[str]:
         """The ticked signs in words, as the symptom checker names them."""
         return warning_signs.labels(self.red_flags)
+
+
+class DeletedEntry(models.Model):
+    """A tombstone: the id of an entry the patient deleted, and when.
+
+    The entry itself is gone; this row makes a deletion win over every write made before it
+    on any phone (``client_updated_at`` up to ``deleted_at``). A write made after it brings
+    the entry back and removes the tombstone. Deleting the account deletes these too.
+    """
+
+    id = models.UUIDField(primary_key=True, editable=False)
+    patient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("patient"),
+        on_delete=models.CASCADE,
+        related_name="deleted_diary_entries",
+    )
+    deleted_at = models.DateTimeField(_("deleted at"))
+
+    class Meta:
+        verbose_name = _("deleted diary entry")
+        verbose_name_plural = _("deleted diary entries")
+
+    def __str__(self):
+        return f"{self.pk} deleted {self.deleted_at:%Y-%m-%d %H:%M}"

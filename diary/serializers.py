@@ -82,11 +82,13 @@ class WriteResponseSerializer(DiaryEntrySerializer):
     """A written entry, plus which version the server keeps (for last-write-wins)."""
 
     kept = serializers.ChoiceField(
-        choices=[("sent", "sent"), ("server", "server")],
+        choices=[("sent", "sent"), ("server", "server"), ("deleted", "deleted")],
         read_only=True,
         help_text=(
             "`sent`: the version in this request is saved. `server`: the server already "
-            "holds a newer edit (a later `client_updated_at`), which is returned instead."
+            "holds a newer edit (a later `client_updated_at`), which is returned instead. "
+            "`deleted`: the entry was deleted after this edit was made; only `id`, `kept` "
+            "and `deleted_at` are returned."
         ),
     )
 

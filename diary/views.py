@@ -30,6 +30,7 @@ SAVED_MESSAGES = {
     Outcome.UPDATED: gettext_lazy("Saved."),
     Outcome.UNCHANGED: gettext_lazy("Saved."),
     Outcome.STALE: gettext_lazy("A newer version of this entry was already saved; it is kept."),
+    Outcome.DELETED: gettext_lazy("This entry was deleted after this change was made: not saved."),
 }
 
 
@@ -45,6 +46,8 @@ def save_and_show(request: HttpRequest, form: EntryForm, template: str, context:
         result = form.save()
         if result is not None:
             messages.success(request, str(SAVED_MESSAGES[result.outcome]))
+            if result.entry is None:
+                return redirect("diary:history")
             return redirect("diary:entry", entry_id=result.entry.pk)
     status = 400 if form.errors else 200
     return render(request, template, context | {"form": form}, status=status)

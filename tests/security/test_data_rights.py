@@ -92,6 +92,19 @@ def make_diary_entry(patient, world) -> str:
     return str(entry.pk)
 
 
+def make_deleted_entry(patient, world) -> str:
+    entry = DiaryEntry.objects.create(
+        id=uuid.uuid4(),
+        patient=patient,
+        date=timezone.localdate(),
+        pain=1,
+        client_updated_at=timezone.now(),
+    )
+    entry_id = str(entry.pk)
+    entry.delete()
+    return entry_id
+
+
 def plan_of(patient, world) -> StretchPlan:
     if patient.pk not in world:
         plan = make_plan(patient, patient.physiotherapist, times=())
@@ -188,6 +201,7 @@ FACTORIES: dict[str, Callable] = {
     "kneeapp.UserSession": make_session,
     "triage.Assessment": make_assessment,
     "diary.DiaryEntry": make_diary_entry,
+    "diary.DeletedEntry": make_deleted_entry,
     "reminders.StretchPlan": make_stretch_plan,
     "reminders.PlanItem": make_plan_item,
     "reminders.ReminderSchedule": make_reminder_schedule,

@@ -94,26 +94,23 @@ def anonymous_client() -> Client:
     return Client()
 
 
-@pytest.fixture
-def patient_client(patient) -> Client:
-    return signed_in(patient)
+def client_fixture(persona: str):
+    """The fixture ``<persona>_client``: a test client signed in as that persona."""
+
+    @pytest.fixture(name=f"{persona}_client")
+    def signed_in_client(request) -> Client:
+        return signed_in(request.getfixturevalue(persona))
+
+    return signed_in_client
 
 
-@pytest.fixture
-def other_patient_client(other_patient) -> Client:
-    return signed_in(other_patient)
-
-
-@pytest.fixture
-def physiotherapist_client(physiotherapist) -> Client:
-    return signed_in(physiotherapist)
-
-
-@pytest.fixture
-def other_physiotherapist_client(other_physiotherapist) -> Client:
-    return signed_in(other_physiotherapist)
-
-
-@pytest.fixture
-def administrator_client(administrator) -> Client:
-    return signed_in(administrator)
+(
+    patient_client,
+    other_patient_client,
+    physiotherapist_client,
+    other_physiotherapist_client,
+    administrator_client,
+) = map(
+    client_fixture,
+    ("patient", "other_patient", "physiotherapist", "other_physiotherapist", "administrator"),
+)

@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 
 from reminders.library import ensure_library
-from reminders.models import PlanItem, ReminderSchedule, StretchPlan
+from reminders.models import Delivery, Kind, PlanItem, ReminderSchedule, StretchPlan
 
 UTC = dt.UTC
 
@@ -27,6 +27,14 @@ def make_plan(patient, physiotherapist, times=("08:00", "19:00"), starts_on=dt.d
     for text in times:
         ReminderSchedule.objects.create(plan=plan, time_of_day=dt.time.fromisoformat(text))
     return plan
+
+
+def stretch_delivery(schedule, slot: dt.datetime, **fields) -> Delivery:
+    """A stretch reminder of ``schedule``'s patient for ``slot``, by email unless told."""
+    fields = {"channel": "email", **fields}
+    return Delivery.objects.create(
+        patient=schedule.plan.patient, kind=Kind.STRETCH, schedule=schedule, slot=slot, **fields
+    )
 
 
 def set_next_runs(plan, after: dt.datetime) -> None:

@@ -6,8 +6,8 @@ import pytest
 from django.urls import reverse
 
 from diary.models import DiaryEntry
-from reminders.models import Completion, Delivery, Kind, ReminderSchedule, Status, StretchPlan
-from tests.reminders.conftest import at
+from reminders.models import Completion, ReminderSchedule, Status, StretchPlan
+from tests.reminders.conftest import at, stretch_delivery
 
 
 def change_url(plan):
@@ -85,13 +85,8 @@ def test_the_plan_shows_adherence_and_the_pain_trend_read_only(
     today = dt.date.today()  # noqa: DTZ011 (the admin counts the last 14 days from now)
     for days_ago in (1, 2, 3):
         day = today - dt.timedelta(days=days_ago)
-        Delivery.objects.create(
-            patient=patient,
-            kind=Kind.STRETCH,
-            schedule=schedule,
-            slot=dt.datetime.combine(day, dt.time(12), tzinfo=dt.UTC),
-            channel="email",
-            status=Status.SENT,
+        stretch_delivery(
+            schedule, dt.datetime.combine(day, dt.time(12), tzinfo=dt.UTC), status=Status.SENT
         )
     Completion.objects.create(patient=patient, schedule=schedule, date=today - dt.timedelta(days=1))
     for days_ago, pain in ((3, 6), (2, 5), (1, 3)):
@@ -117,14 +112,8 @@ def test_a_superuser_sees_every_plan(administrator_client, plan, other_plan):
 def test_a_physiotherapist_sees_only_their_patients_deliveries(
     physiotherapist_client, plan, other_plan, patient, other_patient
 ):
-    for owner, owned_plan in ((patient, plan), (other_patient, other_plan)):
-        Delivery.objects.create(
-            patient=owner,
-            kind=Kind.STRETCH,
-            schedule=owned_plan.schedules.first(),
-            slot=at("2026-06-01 07:00"),
-            channel="email",
-        )
+    for owned_plan in (plan, other_plan):
+        stretch_delivery(owned_plan.schedules.first(), at("2026-06-01 07:00"))
     response = physiotherapist_client.get(reverse("admin:reminders_delivery_changelist"))
     assert response.context["cl"].result_count == 1
 

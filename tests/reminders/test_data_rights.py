@@ -7,7 +7,8 @@ from django.core.management import call_command
 from diary import extensions
 from kneeapp.models import User
 from reminders import diary_hooks
-from reminders.models import Delivery, Kind, ReminderSchedule, Status, StretchPlan
+from reminders.models import Delivery, ReminderSchedule, Status, StretchPlan
+from tests.reminders.conftest import at, stretch_delivery
 
 
 def test_seed_demo_gives_the_demo_patient_a_plan_with_morning_and_evening_email(db):
@@ -37,25 +38,12 @@ def test_the_doctors_report_gets_a_plan_adherence_section(patient, plan):
         diary_hooks.plan_adherence_section(patient, dt.date(2026, 6, 1), dt.date(2026, 6, 14))
         is None
     )
-    Delivery.objects.create(
-        patient=patient,
-        kind=Kind.STRETCH,
-        schedule=plan.schedules.first(),
-        slot=dt.datetime(2026, 6, 2, 7, tzinfo=dt.UTC),
-        channel="email",
-        status=Status.SENT,
-    )
+    stretch_delivery(plan.schedules.first(), at("2026-06-02 07:00"), status=Status.SENT)
     section = diary_hooks.plan_adherence_section(patient, dt.date(2026, 6, 1), dt.date(2026, 6, 14))
     assert "Stretch reminders sent: 1. Marked done: 0." in section.html
 
 
 def test_deleting_the_account_deletes_its_plans_and_deliveries(patient, plan):
-    Delivery.objects.create(
-        patient=patient,
-        kind=Kind.STRETCH,
-        schedule=plan.schedules.first(),
-        slot=dt.datetime(2026, 6, 2, 7, tzinfo=dt.UTC),
-        channel="email",
-    )
+    stretch_delivery(plan.schedules.first(), at("2026-06-02 07:00"))
     patient.delete()
     assert not StretchPlan.objects.exists() and not Delivery.objects.exists()

@@ -34,13 +34,12 @@ from reminders.models import (
     Delivery,
     DoctorAlert,
     Exercise,
-    Kind,
     PushSubscription,
     ReminderSchedule,
     StretchPlan,
 )
 from tests.conftest import PASSWORD
-from tests.reminders.conftest import make_plan
+from tests.reminders.conftest import make_plan, stretch_delivery
 from triage.engine import assess
 from triage.knowledge import load_knowledge
 from triage.models import Assessment
@@ -93,13 +92,7 @@ def make_diary_entry(patient, world) -> str:
 
 
 def make_deleted_entry(patient, world) -> str:
-    entry = DiaryEntry.objects.create(
-        id=uuid.uuid4(),
-        patient=patient,
-        date=timezone.localdate(),
-        pain=1,
-        client_updated_at=timezone.now(),
-    )
+    entry = DiaryEntry.objects.get(pk=make_diary_entry(patient, world))
     entry_id = str(entry.pk)
     entry.delete()
     return entry_id
@@ -143,13 +136,7 @@ def make_completion(patient, world) -> str:
 
 def make_delivery(patient, world) -> str:
     slot = _stamp(patient, 2)
-    Delivery.objects.create(
-        patient=patient,
-        kind=Kind.STRETCH,
-        schedule=schedule_of(patient, world),
-        slot=slot,
-        channel="email",
-    )
+    stretch_delivery(schedule_of(patient, world), slot)
     return slot.isoformat()
 
 

@@ -1,9 +1,18 @@
-"""How well a patient keeps to their plan: reminders sent against reminders done."""
+"""How well a patient keeps to their plan: per plan and per reminder slot, what was due and
+what was done.
+
+A slot is due on each local day that its plan was current, on the schedule's weekdays, once
+its time has passed, whether or not a reminder went out (quiet hours, no channel, a failed
+send): the stretches were still asked for. Done counts the "done" marks of those same slots
+only, so done can never exceed due ("1 done of 0 sent" in version 1).
+"""
 
 import datetime as dt
 from dataclasses import dataclass
 
-from reminders.models import Completion, Delivery, Status
+from django.utils import timezone
+
+from reminders.models import Completion, StretchPlan
 from reminders.slots import local_moment
 
 
@@ -11,32 +20,61 @@ from reminders.slots import local_moment
 class Adherence:
     start: dt.date
     end: dt.date
-    sent: int
+    due: int
     done: int
+    label: str = ""  # the reminder time, for one slot
 
     @property
     def percent(self) -> int | None:
-        return round(100 * min(self.done, self.sent) / self.sent) if self.sent else None
+        return round(100 * self.done / self.due) if self.due else None
 
 
-def adherence(patient, start: dt.date, end: dt.date) -> Adherence:
-    """Reminders sent (one per slot, whatever the channels) and done, ``start``..``end``."""
-    zone = patient.zone
-    sent = (
-        Delivery.objects.stretches_of(patient)
-        .filter(
-            status=Status.SENT,
-            slot__gte=local_moment(start, dt.time(0), zone),
-            slot__lt=local_moment(end + dt.timedelta(days=1), dt.time(0), zone),
+def due_days(schedule, plan, start: dt.date, end: dt.date, now: dt.datetime) -> list[dt.date]:
+    """The local days ``start``..``end`` on which ``schedule``'s slot was due by ``now``."""
+    first = max(start, plan.starts_on)
+    last = min(end, plan.ends_on or end)
+    zone = schedule.zone
+    days = []
+    day = first
+    while day <= last:
+        on_weekday = schedule.weekdays & (1 << day.weekday())
+        if on_weekday and local_moment(day, schedule.time_of_day, zone) <= now:
+            days.append(day)
+        day += dt.timedelta(days=1)
+    return days
+
+
+def per_slot(plan, start: dt.date, end: dt.date, now: dt.datetime | None = None) -> list[Adherence]:
+    """One ``Adherence`` per reminder time of ``plan``, ``start``..``end``."""
+    now = now or timezone.now()
+    schedules = list(plan.schedules.order_by("time_of_day", "pk"))
+    marks = set(
+        Completion.objects.filter(schedule__in=schedules, date__range=(start, end)).values_list(
+            "schedule_id", "date"
         )
-        .values("schedule", "slot")
-        .distinct()
-        .count()
     )
-    done = Completion.objects.filter(patient=patient, date__range=(start, end)).count()
-    return Adherence(start, end, sent, done)
+    result = []
+    for schedule in schedules:
+        days = due_days(schedule, plan, start, end, now)
+        done = sum((schedule.pk, day) in marks for day in days)
+        result.append(Adherence(start, end, len(days), done, str(schedule)))
+    return result
 
 
-def last_days(patient, days: int = 14, now: dt.datetime | None = None) -> Adherence:
-    today = patient.today(now)
-    return adherence(patient, today - dt.timedelta(days=days - 1), today)
+def total(slots: list[Adherence], start: dt.date, end: dt.date) -> Adherence:
+    return Adherence(start, end, sum(s.due for s in slots), sum(s.done for s in slots))
+
+
+def adherence(patient, start: dt.date, end: dt.date, now: dt.datetime | None = None) -> Adherence:
+    """Every plan of ``patient`` that ran ``start``..``end``, all its slots together."""
+    plans = StretchPlan.objects.of(patient).filter(starts_on__lte=end).exclude(ends_on__lt=start)
+    slots = [
+        slot for plan in plans.select_related("patient") for slot in per_slot(plan, start, end, now)
+    ]
+    return total(slots, start, end)
+
+
+def last_days(plan, days: int = 14, now: dt.datetime | None = None) -> list[Adherence]:
+    """``plan``'s slots over the patient's last ``days`` local days."""
+    today = plan.patient.today(now)
+    return per_slot(plan, today - dt.timedelta(days=days - 1), today, now)

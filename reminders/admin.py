@@ -10,12 +10,12 @@ import datetime as dt
 
 from django import forms
 from django.apps import apps
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from reminders.adherence import last_days
+from reminders.adherence import last_days, total
 from reminders.models import (
     Delivery,
     DoctorAlert,
@@ -145,14 +145,33 @@ class StretchPlanAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         if is_physio_only(request) and not change:
             obj.physiotherapist = request.user
+        replaced = list(obj.replaced_plans())
         super().save_model(request, obj, form, change)
+        for old in replaced:
+            old.refresh_from_db()
+            self.message_user(
+                request,
+                _(
+                    "The patient's plan from %(start)s now ends on %(end)s, the day before "
+                    "this one starts: its reminders stop then."
+                )
+                % {"start": old.starts_on.isoformat(), "end": old.ends_on.isoformat()},
+                messages.WARNING,
+            )
 
     @admin.display(description=_("Adherence, last 14 days"))
     def adherence_14_days(self, plan):
-        result = last_days(plan.patient, 14)
-        if not result.sent and not result.done:
-            return _("No reminders sent yet")
-        return _("%(done)d done of %(sent)d sent") % {"done": result.done, "sent": result.sent}
+        slots = last_days(plan, 14)
+        overall = total(slots, None, None)
+        if not overall.due:
+            return _("Nothing due yet")
+        summary = _("%(done)d done of %(due)d due") % {"done": overall.done, "due": overall.due}
+        if len(slots) < 2:
+            return summary
+        rows = format_html_join(
+            "", "<li>{}: {}</li>", ((s.label, _("%(done)d of %(due)d") % vars(s)) for s in slots)
+        )
+        return format_html("{}<ul>{}</ul>", summary, rows)
 
     @admin.display(description=_("Pain trend (diary, last 14 days)"))
     def pain_trend(self, plan):

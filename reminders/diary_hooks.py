@@ -21,7 +21,7 @@ def plan_adherence_section(patient, start, end):
     from diary.extensions import ReportSection
 
     result = adherence(patient, start, end)
-    if not result.sent and not result.done:
+    if not result.due:
         return None
     html = render_to_string("reminders/report_section.html", {"adherence": result})
     return ReportSection(title=_("Stretch plan"), html=html)

@@ -9,7 +9,8 @@ import datetime as dt
 import zoneinfo
 
 from django.conf import settings
-from django.db import models
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
 from django.db.models import F, Q
 from django.templatetags.static import static
 from django.utils import timezone
@@ -17,6 +18,8 @@ from django.utils.translation import gettext_lazy as _
 
 from kneeapp.models import validate_time_zone, zone_named
 from reminders.slots import next_slot
+
+ONE_OPEN_PLAN = "one_open_plan"
 
 # Monday is bit 0, as in datetime.date.weekday().
 EVERY_DAY = 0b1111111
@@ -125,6 +128,15 @@ class StretchPlan(models.Model):
             models.CheckConstraint(
                 condition=~Q(physiotherapist=F("patient")), name="plan_not_own_physiotherapist"
             ),
+            # One current plan per patient: one without an end at most, and on PostgreSQL no
+            # two whose dates overlap (an exclusion constraint, migration 0005).
+            models.UniqueConstraint(
+                fields=["patient"],
+                condition=Q(ends_on__isnull=True),
+                name="plan_one_open_ended_per_patient",
+                violation_error_code=ONE_OPEN_PLAN,
+                violation_error_message=_("The patient already has a plan without an end date."),
+            ),
         ]
 
     def __str__(self):
@@ -134,9 +146,64 @@ class StretchPlan(models.Model):
         }
 
     def save(self, *args, **kwargs):
-        super().save(*args, **kwargs)
-        # New dates may move (or end) every reminder of the plan.
-        self.schedules.reschedule()
+        with transaction.atomic():
+            for old in self.replaced_plans().select_for_update():
+                old.ends_on = self.starts_on - dt.timedelta(days=1)
+                old.save(update_fields=["ends_on"])
+            super().save(*args, **kwargs)
+            # New dates may move (or end) every reminder of the plan.
+            self.schedules.reschedule()
+
+    def validate_constraints(self, exclude=None):
+        """The database's checks, but for the open plan that saving this new one will end."""
+        try:
+            super().validate_constraints(exclude)
+        except ValidationError as error:
+            if not self.replaced_plans().filter(ends_on__isnull=True).exists():
+                raise
+            errors = error.update_error_dict({})
+            left = {
+                field: kept
+                for field, found in errors.items()
+                if (kept := [e for e in found if e.code != ONE_OPEN_PLAN])
+            }
+            if left:
+                raise ValidationError(left) from None
+
+    def clean(self):
+        super().clean()
+        if self.patient_id is None or self.starts_on is None:
+            return
+        if self.ends_on is not None and self.ends_on < self.starts_on:
+            raise ValidationError({"ends_on": _("A plan cannot end before it starts.")})
+        clash = self.overlapping().exclude(pk__in=self.replaced_plans()).first()
+        if clash is not None:
+            until = clash.ends_on.isoformat() if clash.ends_on else _("no end date")
+            raise ValidationError(
+                {
+                    "starts_on": _(
+                        "These dates overlap the patient's plan from %(start)s (until "
+                        "%(until)s). A patient has one plan at a time: end that one first, "
+                        "or start this one after it."
+                    )
+                    % {"start": clash.starts_on.isoformat(), "until": until}
+                }
+            )
+
+    def overlapping(self) -> "StretchPlanQuerySet":
+        """The patient's other plans whose dates share a day with this one's."""
+        others = StretchPlan.objects.filter(patient_id=self.patient_id).exclude(pk=self.pk)
+        others = others.filter(Q(ends_on__isnull=True) | Q(ends_on__gte=self.starts_on))
+        if self.ends_on is not None:
+            others = others.filter(starts_on__lte=self.ends_on)
+        return others
+
+    def replaced_plans(self) -> "StretchPlanQuerySet":
+        """What a new plan replaces: the plans that started before it and still run on its
+        first day. Saving the new plan ends them the day before it starts."""
+        if not self._state.adding:
+            return StretchPlan.objects.none()
+        return self.overlapping().filter(starts_on__lt=self.starts_on)
 
     def is_current(self, on: dt.date) -> bool:
         return self.starts_on <= on and (self.ends_on is None or self.ends_on >= on)

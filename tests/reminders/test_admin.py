@@ -1,6 +1,7 @@
 """The admin as the physiotherapist's workplace: their own patients' plans, nobody else's."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.urls import reverse
@@ -98,7 +99,9 @@ def test_the_plan_shows_adherence_and_the_pain_trend_read_only(
         )
     response = physiotherapist_client.get(change_url(plan))
     assert response.status_code == 200
-    assert "1 done of 3 sent" in response.text
+    # Two reminder times a day for the 13 days before today, and today's that have passed.
+    assert re.search(r"1 done of 2[6-8] due", response.text)
+    assert re.search(r"08:00: 1 of 1[34]", response.text)
     assert "<polyline" in response.text and "6/10" in response.text
     assert 'name="adherence_14_days"' not in response.text  # read-only, not a form field
 

@@ -7,7 +7,7 @@ from django.core.management import call_command
 from diary import extensions
 from kneeapp.models import User
 from reminders import diary_hooks
-from reminders.models import Delivery, ReminderSchedule, Status, StretchPlan
+from reminders.models import Completion, Delivery, ReminderSchedule, StretchPlan
 from tests.reminders.conftest import at, stretch_delivery
 
 
@@ -34,13 +34,14 @@ def test_the_diary_offers_the_patients_plan_items_as_stretches_done(patient, pla
 
 
 def test_the_doctors_report_gets_a_plan_adherence_section(patient, plan):
-    assert (
-        diary_hooks.plan_adherence_section(patient, dt.date(2026, 6, 1), dt.date(2026, 6, 14))
-        is None
-    )
-    stretch_delivery(plan.schedules.first(), at("2026-06-02 07:00"), status=Status.SENT)
+    before_the_plan = (dt.date(2025, 6, 1), dt.date(2025, 6, 14))
+    assert diary_hooks.plan_adherence_section(patient, *before_the_plan) is None
+    morning = plan.schedules.get(time_of_day=dt.time(8))
+    Completion.objects.create(patient=patient, schedule=morning, date=dt.date(2026, 6, 2))
+    Completion.objects.create(patient=patient, schedule=morning, date=dt.date(2026, 7, 2))
     section = diary_hooks.plan_adherence_section(patient, dt.date(2026, 6, 1), dt.date(2026, 6, 14))
-    assert "Stretch reminders sent: 1. Marked done: 0." in section.html
+    # Two reminder times on each of 14 days; the mark of July is not in June's report.
+    assert "Stretch sessions due: 28. Marked done: 1." in section.html
 
 
 def test_deleting_the_account_deletes_its_plans_and_deliveries(patient, plan):

@@ -41,6 +41,15 @@ def export_user_data(user) -> dict:
             {"expires_at": session.expire_date.isoformat()}
             for session in user.sessions.order_by("expire_date")
         ],
+        # Each agreement to a version of the consent text, and its withdrawal.
+        "consents": [
+            {
+                "version": row.version,
+                "given_at": row.given_at.isoformat(),
+                "withdrawn_at": row.withdrawn_at and row.withdrawn_at.isoformat(),
+            }
+            for row in user.consents.order_by("given_at", "pk")
+        ],
         # Who in the clinic looked at or changed this account's data, and when.
         "staff_access": [
             {

@@ -22,6 +22,11 @@ class RemindersConfig(AppConfig):
 
         return export(user)
 
+    def consent_withdrawn(self, user) -> None:
+        from reminders.preferences import stop_reminders
+
+        stop_reminders(user, "consent withdrawn")
+
     def seed_demo(self, patient, physiotherapist, log) -> None:
         from reminders.data import seed
 

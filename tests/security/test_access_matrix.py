@@ -79,6 +79,9 @@ MATRIX = {
                                      POST: (HOME, HOME, HOME, HOME, HOME, HOME)},
     "profile":                      {GET: (LOGIN, OK, OK, OK, OK, OK),
                                      POST: (LOGIN, DONE, DONE, DONE, DONE, DONE)},
+    # consent: each patient agrees or withdraws for themselves; staff are never asked
+    "consent":                      {GET: (LOGIN, OK, OK, OK, OK, OK),
+                                     POST: (LOGIN, DONE, DONE, NOPE, NOPE, NOPE)},
     "delete_account":               {GET: (LOGIN, OK, OK, OK, OK, OK),
                                      POST: (LOGIN, FORM, FORM, FORM, FORM, FORM)},
     "password_change":              {GET: (LOGIN, OK, OK, OK, OK, OK),
@@ -251,6 +254,18 @@ MATRIX = {
                                     {GET: (*NON_STAFF, NOPE, NOPE, OK),
                                      POST: (*NON_STAFF, NOPE, NOPE, NOPE)},
     "admin/kneeapp/staffaccess/<path:object_id>/":
+                                    {GET: (*NON_STAFF, CHANGE, CHANGE, CHANGE)},
+    # admin: consent (administrators read it; a row is the patient's own act)
+    "admin:kneeapp_consent_changelist":
+                                    {GET: (*NON_STAFF, NOPE, NOPE, OK)},
+    "admin:kneeapp_consent_add":    {GET: (*NON_STAFF, NOPE, NOPE, NOPE)},
+    "admin:kneeapp_consent_history":
+                                    {GET: (*NON_STAFF, NOPE, NOPE, OK)},
+    "admin:kneeapp_consent_delete": {GET: (*NON_STAFF, NOPE, NOPE, NOPE),
+                                     POST: (*NON_STAFF, NOPE, NOPE, NOPE)},
+    "admin:kneeapp_consent_change": {GET: (*NON_STAFF, NOPE, NOPE, OK),
+                                     POST: (*NON_STAFF, NOPE, NOPE, NOPE)},
+    "admin/kneeapp/consent/<path:object_id>/":
                                     {GET: (*NON_STAFF, CHANGE, CHANGE, CHANGE)},
 }
 # fmt: on

@@ -333,3 +333,13 @@ def test_deleting_the_account_deletes_its_consent_rows(patient_client, patient):
     )
     assert response.status_code == 302
     assert not Consent.objects.filter(patient_id=patient.pk).exists()
+
+
+def test_the_api_schema_documents_the_consent_refusal_on_every_operation(anonymous_client):
+    schema = anonymous_client.get(reverse("api-schema"), {"format": "json"}).json()
+    operations = [op for path in schema["paths"].values() for op in path.values()]
+    assert operations
+    for operation in operations:
+        assert "consent_required" in operation["responses"]["403"]["description"]
+    refusal = schema["components"]["schemas"]["Refusal"]["properties"]
+    assert "consent_required" in refusal["code"]["description"]

@@ -262,3 +262,4 @@ def test_seed_demo_is_idempotent_and_prints_passwords_once(db):
     assert physio.is_physiotherapist
     assert patient.physiotherapist == physio
     assert User.objects.count() == 2
+    assert patient.consents.count() == 1 and not physio.consents.exists()

@@ -73,10 +73,6 @@ EXEMPT_VIEWS = frozenset(
 )
 
 
-def current_text() -> str:
-    return TEXTS[CURRENT_VERSION]
-
-
 def paragraphs(version: str | None = None) -> list[str]:
     """The text of ``version`` (the current one by default), paragraph by paragraph."""
     return TEXTS[version or CURRENT_VERSION].split("\n\n")

@@ -11,6 +11,7 @@ from django.contrib.auth.models import Group
 from django.urls import reverse
 
 from kneeapp.audit import StaffAccess
+from kneeapp.models import Consent
 from reminders.models import Delivery, DoctorAlert, Exercise, StretchPlan
 from tests.admin_forms import form_data
 from tests.reminders.conftest import at, make_plan
@@ -51,6 +52,7 @@ def filled(patient, physiotherapist, administrator):
     )  # fmt: skip
     return {
         StaffAccess: access,
+        Consent: patient.consents.get(),
         Group: Group.objects.get(name="Physiotherapists"),
         type(patient): patient,
         Exercise: plan.items.first().exercise,

@@ -309,7 +309,7 @@ def worker_child(worker: subprocess.Popen) -> int:
 
 SETUP = """
 import datetime as dt
-from kneeapp.models import User
+from kneeapp.models import Consent, User
 from reminders.library import ensure_library
 from reminders.models import PlanItem, ReminderSchedule, StretchPlan
 physio = User.objects.create_user("physio@worker.example", "{password}", is_staff=True)
@@ -317,6 +317,7 @@ patient = User.objects.create_user(
     "patient@worker.example", "{password}", physiotherapist=physio,
     time_zone="Europe/London", remind_by_email={email}, remind_by_push={push},
 )
+Consent.objects.give(patient)
 plan = StretchPlan.objects.create(
     patient=patient, physiotherapist=physio, starts_on=dt.date(2026, 1, 1)
 )

@@ -16,6 +16,7 @@ object outside it with a redirect to the admin index ("doesn't exist. Perhaps it
 deleted?"), never with its page; a permission the role lacks is 403.
 """
 
+import datetime as dt
 from urllib.parse import urlencode
 
 import pytest
@@ -79,6 +80,9 @@ MATRIX = {
                                      POST: (HOME, HOME, HOME, HOME, HOME, HOME)},
     "profile":                      {GET: (LOGIN, OK, OK, OK, OK, OK),
                                      POST: (LOGIN, DONE, DONE, DONE, DONE, DONE)},
+    # consent: each patient agrees or withdraws for themselves; staff are never asked
+    "consent":                      {GET: (LOGIN, OK, OK, OK, OK, OK),
+                                     POST: (LOGIN, DONE, DONE, NOPE, NOPE, NOPE)},
     "delete_account":               {GET: (LOGIN, OK, OK, OK, OK, OK),
                                      POST: (LOGIN, FORM, FORM, FORM, FORM, FORM)},
     "password_change":              {GET: (LOGIN, OK, OK, OK, OK, OK),
@@ -251,6 +255,18 @@ MATRIX = {
                                     {GET: (*NON_STAFF, NOPE, NOPE, OK),
                                      POST: (*NON_STAFF, NOPE, NOPE, NOPE)},
     "admin/kneeapp/staffaccess/<path:object_id>/":
+                                    {GET: (*NON_STAFF, CHANGE, CHANGE, CHANGE)},
+    # admin: consent (administrators read it; a row is the patient's own act)
+    "admin:kneeapp_consent_changelist":
+                                    {GET: (*NON_STAFF, NOPE, NOPE, OK)},
+    "admin:kneeapp_consent_add":    {GET: (*NON_STAFF, NOPE, NOPE, NOPE)},
+    "admin:kneeapp_consent_history":
+                                    {GET: (*NON_STAFF, NOPE, NOPE, OK)},
+    "admin:kneeapp_consent_delete": {GET: (*NON_STAFF, NOPE, NOPE, NOPE),
+                                     POST: (*NON_STAFF, NOPE, NOPE, NOPE)},
+    "admin:kneeapp_consent_change": {GET: (*NON_STAFF, NOPE, NOPE, OK),
+                                     POST: (*NON_STAFF, NOPE, NOPE, NOPE)},
+    "admin/kneeapp/consent/<path:object_id>/":
                                     {GET: (*NON_STAFF, CHANGE, CHANGE, CHANGE)},
 }
 # fmt: on
@@ -425,9 +441,11 @@ def test_a_plan_form_cannot_reach_another_physiotherapists_plan(world, db, perso
     client = world.client(persona)
     own_url = reverse("admin:reminders_stretchplan_change", args=[own.pk])
     their_url = reverse("admin:reminders_stretchplan_change", args=[theirs.pk])
+    # A copy starts tomorrow: one starting the same day as the patient's plan would overlap it.
+    tomorrow = (own.patient.today() + dt.timedelta(days=1)).isoformat()
     responses = [
         client.post(own_url, data),
-        client.post(their_url, data | {"_saveasnew": "Save as new"}),
+        client.post(their_url, data | {"_saveasnew": "Save as new", "starts_on": tomorrow}),
         client.post(their_url, data | {"_saveasnew": "1", "patient": theirs.patient_id}),
     ]
     ignored, copied, refused = responses

@@ -27,7 +27,7 @@ from diary.models import DiaryEntry
 from kneeapp import data_rights
 from kneeapp.audit import StaffAccess
 from kneeapp.data_rights import NOT_EXPORTED, SECRET_FIELDS, models_with_user_data
-from kneeapp.models import User, UserSession
+from kneeapp.models import Consent, User, UserSession
 from reminders.models import (
     AlertKind,
     Completion,
@@ -182,7 +182,20 @@ def make_staff_access(patient, world) -> str:
     return at.isoformat()
 
 
+def make_consent(patient, world) -> str:
+    # An older agreement, withdrawn (the fixture's patient agreed to the current text).
+    given_at = _stamp(patient, 5)
+    Consent.objects.create(
+        patient=patient,
+        version="2020-01-01",
+        given_at=given_at,
+        withdrawn_at=given_at + dt.timedelta(days=1),
+    )
+    return given_at.isoformat()
+
+
 FACTORIES: dict[str, Callable] = {
+    "kneeapp.Consent": make_consent,
     "kneeapp.StaffAccess": make_staff_access,
     "kneeapp.User": make_user,
     "kneeapp.UserSession": make_session,

@@ -13,7 +13,8 @@ import os
 import subprocess
 import sys
 
-from bench.reminders_scale_parts import DATABASE_URL, NOW, ROOT, ZONES, subprocess_env
+from bench.reminders_scale_parts import DATABASE_URL, NOW, ZONES, subprocess_env
+from tests.processes import ROOT, manage
 
 BEAT_DEPS = [
     "django-celery-beat==2.9.0",
@@ -81,23 +82,14 @@ def install_beat() -> str:
     return result.stderr[-500:] if result.returncode else ""
 
 
-def migrate(settings: str) -> None:
-    subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--noinput", f"--settings={settings}"],
-        cwd=ROOT,
-        env=subprocess_env(),
-        check=True,
-        capture_output=True,
-    )
-
-
 def run(quick: bool = False):
     size = SIZES[quick]
     pool = max(size["due"][-1], size["sends"])
     ensure_database()
     beat_error = install_beat()
     beat_settings = "bench.reminders_scale_settings"
-    migrate("kneeapp.settings" if beat_error else beat_settings)
+    settings = "kneeapp.settings" if beat_error else beat_settings
+    manage(subprocess_env(DJANGO_SETTINGS_MODULE=settings), "migrate", "--noinput")
     seeding = part("seed", patients=size["patients"], pool=pool)
     passes = [part("dispatch", due=due, rounds=size["rounds"]) for due in size["due"]]
     beat = (

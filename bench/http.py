@@ -22,7 +22,7 @@ import subprocess
 import uuid
 from pathlib import Path
 
-from bench import server
+from bench import row, server
 from tests.processes import Processes, Web
 
 LUA = Path(__file__).with_name("http.lua")
@@ -175,10 +175,6 @@ def ratio(results: dict, floor: str, concurrency: int) -> float:
     """Median over the rounds of triage/floor throughput, each round's pair side by side."""
     pairs = zip(results[(TRIAGE, concurrency)], results[(floor, concurrency)], strict=True)
     return statistics.median(triage["rps"] / max(base["rps"], 1e-9) for triage, base in pairs)
-
-
-def row(benchmark: str, median: str, target: str = "", met: bool | None = None) -> dict:
-    return {"benchmark": benchmark, "median": median, "target": target, "met": met}
 
 
 def summarise(results: dict, workers_hwm: list[int], app: Web, load: str):

@@ -25,7 +25,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from bench import server
+from bench import row, server
 from tests.processes import ROOT, PrivateRedis, Processes, children
 
 TRAFFIC_USERS = 8
@@ -213,9 +213,6 @@ def growth(samples: list, name: str) -> tuple[int, int]:
 
 
 def summarise(traffic: dict, outcome: dict):
-    def row(benchmark, median, target="", met=None):
-        return {"benchmark": benchmark, "median": median, "target": target, "met": met}
-
     samples, stored, due, emails = (outcome[k] for k in ("samples", "stored", "due", "emails"))
     drained, logs = outcome["drained"], outcome["logs"]
 

@@ -21,7 +21,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from bench import server
+from bench import row, server
 from bench.lighthouse import CHROMIUM, CHROMIUM_ARGS, TARGETS, scores
 from tests.processes import Processes, manage
 
@@ -237,45 +237,37 @@ def run(quick: bool = False) -> tuple[list[dict], str]:
     for page in weighed:
         target = f"≤ {TARGET_TRIAGE_KB} kB" if page["name"] == "checker" else ""
         rows.append(
-            {
-                "benchmark": f"first visit {page['path']}: the page and its files "
-                "(gzip, on the wire), requests",
-                "median": f"{kb(page['bytes'])}, {page['requests']} requests "
+            row(
+                f"first visit {page['path']}: the page and its files (gzip, on the wire), requests",
+                f"{kb(page['bytes'])}, {page['requests']} requests "
                 f"(+ worker precache {kb(page['precache_bytes'])}, "
                 f"{page['precache_requests']} requests)",
-                "target": target,
-                "met": page["bytes"] <= TARGET_TRIAGE_KB * 1000 if target else None,
-            }
+                target,
+                page["bytes"] <= TARGET_TRIAGE_KB * 1000 if target else None,
+            )
         )
     for page in weighed:
         rows.append(
-            {
-                "benchmark": f"repeat visit {page['path']} offline: requests to the network",
-                "median": str(len(page["offline_network"])),
-                "target": "0",
-                "met": not page["offline_network"],
-            }
+            row(
+                f"repeat visit {page['path']} offline: requests to the network",
+                str(len(page["offline_network"])),
+                "0",
+                not page["offline_network"],
+            )
         )
     for page in scored:
         got = page["scores"]
         rows.append(
-            {
-                "benchmark": f"Lighthouse {label(page['path'])}: "
-                "performance / accessibility / best practices",
-                "median": " / ".join(str(got[category]) for category in TARGETS),
-                "target": " / ".join(f"≥ {value}" for value in TARGETS.values()),
-                "met": all(got[category] >= TARGETS[category] for category in TARGETS),
-            }
+            row(
+                f"Lighthouse {label(page['path'])}: performance / accessibility / best practices",
+                " / ".join(str(got[category]) for category in TARGETS),
+                " / ".join(f"≥ {value}" for value in TARGETS.values()),
+                all(got[category] >= TARGETS[category] for category in TARGETS),
+            )
         )
     if lighthouse_error:
-        rows.append(
-            {
-                "benchmark": "Lighthouse",
-                "median": f"not run: {str(lighthouse_error).strip().splitlines()[-1][:120]}",
-                "target": "",
-                "met": None,
-            }
-        )
+        reason = str(lighthouse_error).strip().splitlines()[-1][:120]
+        rows.append(row("Lighthouse", f"not run: {reason}"))
     return rows, details(weighed, scored, quick)
 
 

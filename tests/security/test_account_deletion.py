@@ -8,8 +8,7 @@ from importlib import import_module
 
 import pytest
 from django.conf import settings
-from django.contrib.admin.models import CHANGE, DELETION, LogEntry
-from django.contrib.contenttypes.models import ContentType
+from django.contrib.admin.models import DELETION, LogEntry
 from django.test import Client
 from django.urls import reverse
 
@@ -17,7 +16,7 @@ from kneeapp.data_rights import models_with_user_data
 from kneeapp.models import User
 from reminders.models import Exercise
 from tests.conftest import PASSWORD
-from tests.security.test_data_rights import make_everything, plan_of, rows_of
+from tests.security.test_data_rights import log_line, make_everything, plan_of, rows_of
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_password_hashing")]
 
@@ -59,13 +58,7 @@ def test_deleting_the_account_removes_the_admins_notes_that_name_it(
     plan = plan_of(patient, {})
     other_plan = plan_of(other_patient, {})
     for thing in (patient, plan, other_patient, other_plan):
-        LogEntry.objects.create(
-            user=physiotherapist,
-            content_type=ContentType.objects.get_for_model(thing),
-            object_id=str(thing.pk),
-            object_repr=str(thing),
-            action_flag=CHANGE,
-        )
+        log_line(physiotherapist, thing)
     client = Client()
     client.force_login(patient)
     client.post(reverse("delete_account"), {"password": PASSWORD, "confirm": "on"})
@@ -102,13 +95,10 @@ def test_deleting_the_account_strikes_it_out_of_every_admin_log_line(
         ).status_code
         == 302
     )
-    LogEntry.objects.create(
-        user=administrator,
-        content_type=ContentType.objects.get_for_model(User),
-        object_id=str(other_patient.pk),
-        object_repr=str(other_patient),
-        change_message=f"Wrote to {patient.email.upper()} about Bartholomew Quist's visit",
-        action_flag=CHANGE,
+    log_line(
+        administrator,
+        other_patient,
+        f"Wrote to {patient.email.upper()} about Bartholomew Quist's visit",
     )
     response = admin.post(reverse("admin:kneeapp_user_delete", args=[patient.pk]), {"post": "yes"})
     assert response.status_code == 302 and not User.objects.filter(pk=patient.pk).exists()

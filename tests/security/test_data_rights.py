@@ -157,16 +157,22 @@ def make_push_subscription(patient, world) -> str:
     return subscription.endpoint
 
 
+def log_line(staff, thing, change_message: str = "") -> LogEntry:
+    """The admin's log line of ``staff`` changing ``thing``, as the admin writes it."""
+    return LogEntry.objects.create(
+        user=staff,
+        content_type=ContentType.objects.get_for_model(thing),
+        object_id=str(thing.pk),
+        object_repr=str(thing),
+        change_message=change_message,
+        action_flag=CHANGE,
+    )
+
+
 def make_log_entry(patient, world) -> str:
     # What a staff member did in the admin: a patient has none, but a row is made anyway,
     # so that deletion is tested for it too.
-    LogEntry.objects.create(
-        user=patient,
-        content_type=ContentType.objects.get_for_model(User),
-        object_id=str(patient.pk),
-        object_repr=str(patient),
-        action_flag=CHANGE,
-    )
+    log_line(patient, patient)
     return ""
 
 

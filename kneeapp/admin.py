@@ -1,13 +1,24 @@
 """Admin for accounts: administrators manage users; physiotherapists see their own patients."""
 
-from django.contrib import admin
+import functools
+import logging
+
+from django import forms
+from django.conf import settings
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
+from kombu.exceptions import OperationalError
 
 from kneeapp.audit import StaffAccess
 from kneeapp.data_rights import delete_account_and_data
-from kneeapp.models import Consent, User
+from kneeapp.models import Consent, Invitation, User
+from kneeapp.tasks import send_invitation
+from reminders.admin import is_physio_only
 from reminders.preferences import follow_new_time_zone
+
+log = logging.getLogger(__name__)
 
 
 @admin.register(User)
@@ -129,3 +140,76 @@ class ConsentAdmin(admin.ModelAdmin):
             and match is not None
             and (match.url_name or "").startswith("kneeapp_user_")
         )
+
+
+class InvitationForm(forms.ModelForm):
+    class Meta:
+        model = Invitation
+        fields = ["email", "physiotherapist"]
+
+    def __init__(self, *args, request=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.request = request
+        if "physiotherapist" in self.fields:
+            self.fields["physiotherapist"].queryset = User.objects.physiotherapists()
+
+    def clean_email(self):
+        email = self.cleaned_data["email"].strip().lower()
+        existing = User.objects.filter(email=email).first()
+        if existing is not None and existing.is_staff:
+            raise forms.ValidationError(_("This address belongs to a staff account."))
+        physio = self.cleaned_data.get("physiotherapist") or self.request.user
+        if existing is not None and existing.physiotherapist_id == physio.pk:
+            raise forms.ValidationError(_("This patient is already linked to you."))
+        return email
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    """Invite a patient by email: they accept from the link (kneeapp/invitations.py). An
+    invitation is never edited; a physiotherapist sees and sends only their own."""
+
+    form = InvitationForm
+    list_display = ["email", "physiotherapist", "status", "created_at", "expires_at", "accepted_by"]
+    list_select_related = ["physiotherapist", "accepted_by"]
+    search_fields = ["email"]
+    readonly_fields = ["status", "created_at", "expires_at", "accepted_at", "accepted_by"]
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        return functools.partial(form, request=request)
+
+    def get_fields(self, request, obj=None):
+        fields = ["email"] if is_physio_only(request) else ["email", "physiotherapist"]
+        return fields if obj is None else [*fields, *self.readonly_fields]
+
+    def get_queryset(self, request):
+        invitations = super().get_queryset(request)
+        if is_physio_only(request):
+            invitations = invitations.sent_by(request.user)
+        return invitations
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        if is_physio_only(request):
+            obj.physiotherapist = request.user
+        super().save_model(request, obj, form, change)
+        transaction.on_commit(lambda: queue_invitation(request, obj))
+
+
+def queue_invitation(request, invitation) -> None:
+    try:
+        send_invitation.delay(invitation.pk)
+    except (OperationalError, OSError) as error:  # the broker is down
+        log.warning("invitation %s not queued: %s", invitation.pk, error)
+        messages.warning(
+            request, _("The email could not be queued just now: add the invitation again later.")
+        )
+        return
+    messages.info(
+        request,
+        _("An invitation is on its way to %(email)s. Its link works for %(days)d days.")
+        % {"email": invitation.email, "days": settings.INVITATION_DAYS},
+    )

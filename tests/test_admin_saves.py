@@ -11,7 +11,7 @@ from django.contrib.auth.models import Group
 from django.urls import reverse
 
 from kneeapp.audit import StaffAccess
-from kneeapp.models import Consent
+from kneeapp.models import Consent, Invitation
 from reminders.models import Delivery, DoctorAlert, Exercise, StretchPlan
 from tests.admin_forms import form_data
 from tests.reminders.conftest import at, make_plan
@@ -50,7 +50,9 @@ def filled(patient, physiotherapist, administrator):
         staff=physiotherapist, staff_name="Phyllis", patient=patient, action="viewed",
         what="stretch plan", object_id=str(plan.pk),
     )  # fmt: skip
+    invitation = Invitation.objects.create(physiotherapist=physiotherapist, email="x@test.example")
     return {
+        Invitation: invitation,
         StaffAccess: access,
         Consent: patient.consents.get(),
         Group: Group.objects.get(name="Physiotherapists"),

@@ -2,10 +2,12 @@
 
 - ``plans``: the exercise library, stretch plans, their reminder times and the "done" marks;
 - ``deliveries``: every reminder sent (one row per send) and the push subscriptions;
-- ``alerts``: doctor alerts (symptoms persisting, check-ins) that deliveries may carry.
+- ``alerts``: doctor alerts (symptoms persisting, check-ins) that deliveries may carry;
+- ``attention``: the physiotherapist's reviews of who needs attention.
 """
 
 from reminders.models.alerts import AlertKind, DoctorAlert
+from reminders.models.attention import AttentionReview, PatientNeedingAttention
 from reminders.models.deliveries import (
     STRETCH_GRACE,
     Channel,
@@ -29,6 +31,7 @@ __all__ = [
     "EVERY_DAY",
     "STRETCH_GRACE",
     "AlertKind",
+    "AttentionReview",
     "BodyArea",
     "Channel",
     "Completion",
@@ -37,6 +40,7 @@ __all__ = [
     "Exercise",
     "Illustration",
     "Kind",
+    "PatientNeedingAttention",
     "PlanItem",
     "PushSubscription",
     "ReminderSchedule",

@@ -6,7 +6,8 @@ whether the version sent was saved (``sent``) or the server holds a newer edit b
 this edit was made (``deleted``, with ``deleted_at``; a deletion wins over every write made
 before it, see ``DeletedEntry``). A stale write answers 200 and not 409 on purpose: the
 phone's outbox is then done with it and shows what the server keeps. ``DELETE`` of an entry
-deleted already answers 204 again.
+deleted already answers 204 again. One entry a day: a PUT of a new id for a day that has an
+entry updates that entry (the answer carries its id) and the new id then addresses it too.
 """
 
 import uuid
@@ -21,7 +22,7 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from diary.models import DeletedEntry, DiaryEntry, Outcome
+from diary.models import DayTaken, DeletedEntry, DiaryEntry, Outcome
 from diary.serializers import (
     DiaryEntryPageSerializer,
     DiaryEntrySerializer,
@@ -61,10 +62,10 @@ def entry_list(request: Request) -> Response:
 
 
 def own_entry(request: Request, entry_id: uuid.UUID) -> DiaryEntry:
-    try:
-        return DiaryEntry.objects.of(request.user).get(pk=entry_id)
-    except DiaryEntry.DoesNotExist:
-        raise Http404 from None
+    entry = DiaryEntry.objects.of(request.user).addressed(entry_id).first()
+    if entry is None:
+        raise Http404
+    return entry
 
 
 @extend_schema(methods=["GET"], summary="One of my diary entries", responses=DiaryEntrySerializer)
@@ -107,6 +108,9 @@ def entry_detail(request: Request, entry_id: uuid.UUID) -> Response:
         )
     except DiaryEntry.DoesNotExist:
         raise Http404 from None
+    except DayTaken:
+        message = _("There is already an entry for this day: change that one instead.")
+        raise serializers.ValidationError({"date": [message]}) from None
     if result.entry is None:  # deleted after this edit was made: the deletion wins
         body = {"id": str(entry_id), "kept": result.kept, "deleted_at": result.deleted_at}
         return Response(body, status=status.HTTP_200_OK)

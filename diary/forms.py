@@ -9,11 +9,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from diary import extensions, red_flags
-from diary.models import NOTES_MAX_LENGTH, PAIN_MAX, PAIN_MIN, DiaryEntry, Swelling
+from diary.models import NOTES_MAX_LENGTH, PAIN_MAX, PAIN_MIN, DayTaken, DiaryEntry, Swelling
 
 
 class EntryForm(forms.Form):
     """One diary entry. ``id`` is a hidden UUID, so a form posted twice saves one entry."""
+
+    is_new = False  # a form for an entry not saved yet (diary.js then makes its id)
 
     id = forms.UUIDField(widget=forms.HiddenInput)
     date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
@@ -69,8 +71,15 @@ class EntryForm(forms.Form):
 
     @classmethod
     def for_new_entry(cls, patient, data=None):
-        initial = {"id": uuid.uuid4(), "date": patient.today(), "walked_normally": True}
-        return cls(data, patient=patient, initial=initial)
+        """Today's form: today's entry to edit when there is one (one entry a day)."""
+        today = patient.today()
+        entry = DiaryEntry.objects.of(patient).filter(date=today).first()
+        if entry is not None:
+            return cls.for_entry(entry, data)
+        initial = {"id": uuid.uuid4(), "date": today, "walked_normally": True}
+        form = cls(data, patient=patient, initial=initial)
+        form.is_new = True
+        return form
 
     @classmethod
     def for_entry(cls, entry, data=None):
@@ -93,6 +102,11 @@ class EntryForm(forms.Form):
             return DiaryEntry.objects.write(self.patient, entry_id, data, timezone.now())
         except DiaryEntry.DoesNotExist:
             self.add_error(None, _("This entry cannot be saved."))
+            return None
+        except DayTaken:
+            self.add_error(
+                "date", _("There is already an entry for this day: change that one instead.")
+            )
             return None
 
 

@@ -84,39 +84,62 @@ class DiaryEntryQuerySet(models.QuerySet):
         rows = self.order_by().values("date").annotate(mean=Avg("pain")).order_by("date")
         return [(row["date"], float(row["mean"])) for row in rows]
 
+    def addressed(self, entry_id: uuid.UUID):
+        """The entry ``entry_id`` names: its own id, or an id merged into it (an alias)."""
+        merged_into = EntryAlias.objects.filter(id=entry_id).values("entry_id")
+        return self.filter(Q(pk=entry_id) | Q(pk__in=merged_into))
+
     def write(self, patient, entry_id: uuid.UUID, content: dict, client_updated_at) -> WriteResult:
         """Create or update the entry ``entry_id`` of ``patient``, last write wins.
 
-        Raises ``DiaryEntry.DoesNotExist`` when the id belongs to another patient, so
-        that neither a create nor an overwrite can happen through someone else's id.
+        A patient has one entry a day: a new id for a day that has an entry becomes another
+        name for it (``EntryAlias``) and updates it by the same rule, its warning signs
+        added to the entry's, never dropped. Raises ``DiaryEntry.DoesNotExist`` when the id
+        belongs to another patient (neither a create nor an overwrite happens through
+        someone else's id), and ``DayTaken`` when an edit moves an entry onto a day that has
+        another.
         """
-        with transaction.atomic():
-            entry = self.select_for_update().filter(pk=entry_id).first()
-            if entry is None:
-                deleted = DeletedEntry.objects.select_for_update().filter(pk=entry_id).first()
-                if deleted is not None:
-                    if deleted.patient_id != patient.pk:
-                        raise self.model.DoesNotExist
-                    if client_updated_at <= deleted.deleted_at:
-                        return WriteResult(None, Outcome.DELETED, deleted.deleted_at)
-                    deleted.delete()  # edited again after the deletion: it comes back
-                try:
-                    with transaction.atomic():
-                        entry = self.create(
-                            id=entry_id,
-                            patient=patient,
-                            client_updated_at=client_updated_at,
-                            **content,
-                        )
-                    return WriteResult(entry, Outcome.CREATED)
-                except IntegrityError:
-                    # The same entry arrived twice at once (page and service worker).
-                    entry = self.select_for_update().filter(pk=entry_id).first()
-                    if entry is None:
-                        raise
+        for attempt in range(2):
+            try:
+                with transaction.atomic():
+                    return self._write(patient, entry_id, content, client_updated_at)
+            except IntegrityError:
+                # The same entry, or the same day, arrived twice at once (page and service
+                # worker, two phones): the second time finds the row the first one made.
+                if attempt:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _write(self, patient, entry_id, content, client_updated_at) -> WriteResult:
+        entry = self.select_for_update().addressed(entry_id).first()
+        if entry is not None:
             if entry.patient_id != patient.pk:
                 raise self.model.DoesNotExist
+            if (
+                content["date"] != entry.date
+                and self.of(patient).filter(date=content["date"]).exists()
+            ):
+                raise DayTaken(content["date"])
             return entry.apply(content, client_updated_at)
+        deleted = DeletedEntry.objects.select_for_update().filter(pk=entry_id).first()
+        if deleted is not None:
+            if deleted.patient_id != patient.pk:
+                raise self.model.DoesNotExist
+            if client_updated_at <= deleted.deleted_at:
+                return WriteResult(None, Outcome.DELETED, deleted.deleted_at)
+            deleted.delete()  # edited again after the deletion: it comes back
+        same_day = self.select_for_update().of(patient).filter(date=content["date"]).first()
+        if same_day is not None:
+            EntryAlias.objects.create(id=entry_id, entry=same_day)
+            return same_day.merge(content, client_updated_at)
+        entry = self.create(
+            id=entry_id, patient=patient, client_updated_at=client_updated_at, **content
+        )
+        return WriteResult(entry, Outcome.CREATED)
+
+
+class DayTaken(Exception):
+    """An edit would move an entry onto a day that already has one."""
 
 
 class DiaryEntry(models.Model):
@@ -151,6 +174,7 @@ class DiaryEntry(models.Model):
         ordering = ["-date", "-client_updated_at"]
         indexes = [models.Index(fields=["patient", "-date"], name="diary_entry_patient_date")]
         constraints = [
+            models.UniqueConstraint(fields=["patient", "date"], name="diary_one_entry_per_day"),
             models.CheckConstraint(
                 condition=Q(pain__gte=PAIN_MIN, pain__lte=PAIN_MAX), name="diary_entry_pain_0_10"
             ),
@@ -170,13 +194,26 @@ class DiaryEntry(models.Model):
         return {name: getattr(self, name) for name in CONTENT_FIELDS}
 
     def delete(self, *args, **kwargs):
-        """Delete the entry and remember that it was deleted, and when: a write made before
-        that moment, sent later from an offline phone, must not bring it back."""
+        """Delete the entry and remember that it was deleted, and when, under each of its ids:
+        a write made before that moment, sent later from an offline phone, must not bring it
+        back."""
+        now = timezone.now()
         with transaction.atomic():
-            DeletedEntry.objects.update_or_create(
-                pk=self.pk, defaults={"patient_id": self.patient_id, "deleted_at": timezone.now()}
-            )
+            for entry_id in [self.pk, *self.aliases.values_list("id", flat=True)]:
+                DeletedEntry.objects.update_or_create(
+                    pk=entry_id, defaults={"patient_id": self.patient_id, "deleted_at": now}
+                )
             return super().delete(*args, **kwargs)
+
+    def merge(self, content: dict, client_updated_at) -> WriteResult:
+        """Another write for this entry's day: last write wins, and the warning signs of
+        both are kept whichever wins."""
+        united = list(dict.fromkeys([*self.red_flags, *content.get("red_flags", [])]))
+        result = self.apply({**content, "red_flags": united}, client_updated_at)
+        if result.outcome == Outcome.STALE and united != self.red_flags:
+            self.red_flags = united
+            self.save(update_fields=["red_flags", "updated_at"])
+        return result
 
     def apply(self, content: dict, client_updated_at) -> WriteResult:
         """Take ``content`` unless this row holds a newer edit; equal content changes nothing."""
@@ -229,3 +266,18 @@ class DeletedEntry(models.Model):
 
     def __str__(self):
         return f"{self.pk} deleted {self.deleted_at:%Y-%m-%d %H:%M}"
+
+
+class EntryAlias(models.Model):
+    """Another id for an entry: a write made for the same day under a new id (an offline
+    phone's, a second phone's) was merged into it, and that id now addresses it."""
+
+    id = models.UUIDField(primary_key=True, editable=False)
+    entry = models.ForeignKey(DiaryEntry, on_delete=models.CASCADE, related_name="aliases")
+
+    class Meta:
+        verbose_name = _("other id of a diary entry")
+        verbose_name_plural = _("other ids of diary entries")
+
+    def __str__(self):
+        return f"{self.pk} → {self.entry_id}"

@@ -34,10 +34,10 @@ SAVED_MESSAGES = {
 
 
 def own_entry(request: HttpRequest, entry_id: uuid.UUID) -> DiaryEntry:
-    try:
-        return DiaryEntry.objects.of(request.user).get(pk=entry_id)
-    except DiaryEntry.DoesNotExist:
-        raise Http404 from None
+    entry = DiaryEntry.objects.of(request.user).addressed(entry_id).first()
+    if entry is None:
+        raise Http404
+    return entry
 
 
 def save_and_show(request: HttpRequest, form: EntryForm, template: str, context: dict):

@@ -76,8 +76,18 @@ def page(phone):
 
 
 def wait_for_service_worker(page) -> None:
-    """Wait until the service worker is active and controls the page."""
-    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    """Wait until the service worker is active and controls the page.
+
+    Never longer than 15 s: ``evaluate`` has no timeout of its own, and a worker that never
+    gets ready (its install failed) would otherwise hang the whole run.
+    """
+    ready = page.evaluate(
+        """Promise.race([
+            navigator.serviceWorker.ready.then(() => true),
+            new Promise((resolve) => setTimeout(() => resolve(false), 15000)),
+        ])"""
+    )
+    assert ready, "the service worker did not get ready in 15 s"
     if not page.evaluate("!!navigator.serviceWorker.controller"):
         page.reload()
     page.wait_for_function("!!navigator.serviceWorker.controller")

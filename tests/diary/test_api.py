@@ -57,7 +57,7 @@ def test_last_write_wins_whatever_order_the_edits_arrive_in(patient_client, pati
         entry_id = uuid.uuid4()
         for data in order:
             put(patient_client, entry_id, data)
-        assert DiaryEntry.objects.get(pk=entry_id).pain == 7
+        assert DiaryEntry.objects.addressed(entry_id).get().pain == 7
 
 
 def test_an_equal_body_sent_later_still_beats_an_edit_made_before_it(patient_client, entry):

@@ -38,7 +38,9 @@ class World:
 
     @property
     def entry(self) -> DiaryEntry:
-        return DiaryEntry.objects.of(self.owner).order_by("created_at").first()
+        """Today's entry: the valid body (``entry_body``) is for today, and a patient has one
+        entry a day, so moving another entry onto today would be refused by the date."""
+        return DiaryEntry.objects.of(self.owner).get(date=timezone.localdate())
 
     @property
     def schedule(self) -> ReminderSchedule:

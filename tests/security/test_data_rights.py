@@ -76,23 +76,34 @@ def make_assessment(patient, world) -> str:
     return str(assessment.pk)
 
 
-def make_diary_entry(patient, world) -> str:
-    entry = DiaryEntry.objects.create(
+def diary_entry(patient, days_ago: int = 0) -> DiaryEntry:
+    return DiaryEntry.objects.create(
         id=uuid.uuid4(),
         patient=patient,
-        date=timezone.localdate(),
+        date=timezone.localdate() - dt.timedelta(days=days_ago),
         pain=3,
         notes=f"diary notes of {patient.pk}",
         client_updated_at=timezone.now(),
     )
-    return str(entry.pk)
+
+
+def make_diary_entry(patient, world) -> str:
+    return str(diary_entry(patient).pk)
 
 
 def make_deleted_entry(patient, world) -> str:
-    entry = DiaryEntry.objects.get(pk=make_diary_entry(patient, world))
+    entry = diary_entry(patient, days_ago=1)
     entry_id = str(entry.pk)
     entry.delete()
     return entry_id
+
+
+def make_entry_alias(patient, world) -> str:
+    """A second phone's entry for a day that has one: its id is merged into it."""
+    entry, alias_id = diary_entry(patient, days_ago=2), uuid.uuid4()
+    content = entry.content() | {"notes": "from the other phone"}
+    DiaryEntry.objects.write(patient, alias_id, content, timezone.now())
+    return str(alias_id)
 
 
 def plan_of(patient, world) -> StretchPlan:
@@ -223,6 +234,7 @@ FACTORIES: dict[str, Callable] = {
     "triage.Assessment": make_assessment,
     "diary.DiaryEntry": make_diary_entry,
     "diary.DeletedEntry": make_deleted_entry,
+    "diary.EntryAlias": make_entry_alias,
     "reminders.StretchPlan": make_stretch_plan,
     "reminders.PlanItem": make_plan_item,
     "reminders.ReminderSchedule": make_reminder_schedule,

@@ -1,4 +1,5 @@
-"""The physiotherapist's workplace: the exercise library and their own patients' plans.
+"""The physiotherapist's workplace: their own patients' plans (the exercise library and the
+plan templates are in reminders/library_admin.py).
 
 A physiotherapist (staff in the Physiotherapists group, not a superuser) sees and edits
 only plans of patients assigned to them: the querysets, the patient choices and the
@@ -33,18 +34,17 @@ def is_physio_only(request) -> bool:
     return not request.user.is_superuser
 
 
-@admin.register(Exercise)
-class ExerciseAdmin(admin.ModelAdmin):
-    list_display = ["name", "body_area", "hold_seconds", "reps", "sets"]
-    list_filter = ["body_area"]
-    search_fields = ["name", "instructions"]
-    prepopulated_fields = {"slug": ["name"]}
-
-
 class PlanItemInline(admin.TabularInline):
+    """A plan's exercises, each with its own dose: empty fields take the library's."""
+
     model = PlanItem
     extra = 1
     fields = ["position", "exercise", "hold_seconds", "reps", "sets", "notes"]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "exercise":  # the shared library and the physio's own
+            kwargs["queryset"] = Exercise.objects.usable_by(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 class WeekdaysField(forms.TypedMultipleChoiceField):
@@ -149,6 +149,11 @@ class StretchPlanAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
         for old in replaced:
             old.refresh_from_db()
+        self.tell_replaced(request, replaced)
+
+    def tell_replaced(self, request, replaced) -> None:
+        """Say which plans a new plan ended, and when (their reminders stop then)."""
+        for old in replaced:
             self.message_user(
                 request,
                 _(
@@ -233,3 +238,7 @@ class DeliveryAdmin(ReadOnlyOwnPatients):
 class DoctorAlertAdmin(ReadOnlyOwnPatients):
     list_display = ["patient", "kind", "started_on", "ended_on", "alerted_at"]
     list_filter = ["kind"]
+
+
+# The exercise library and plan templates: their own module, registered with the site here.
+from reminders import library_admin  # noqa: E402, F401

@@ -11,7 +11,15 @@ from django.contrib.auth.models import Group
 from django.urls import reverse
 
 from kneeapp.audit import StaffAccess
-from reminders.models import Delivery, DoctorAlert, Exercise, StretchPlan
+from reminders.models import (
+    Delivery,
+    DoctorAlert,
+    Exercise,
+    PlanTemplate,
+    PlanTemplateItem,
+    PlanTemplateTime,
+    StretchPlan,
+)
 from tests.admin_forms import form_data
 from tests.reminders.conftest import at, make_plan
 from triage.engine import assess
@@ -49,7 +57,17 @@ def filled(patient, physiotherapist, administrator):
         staff=physiotherapist, staff_name="Phyllis", patient=patient, action="viewed",
         what="stretch plan", object_id=str(plan.pk),
     )  # fmt: skip
+    template = PlanTemplate.objects.create(
+        slug="physios-own", name="Physio's own", condition_notes="For a stiff knee.",
+        patient_notes="Gently.", weeks=4, owner=physiotherapist,
+    )  # fmt: skip
+    PlanTemplateItem.objects.create(
+        template=template, exercise=plan.items.first().exercise, position=1,
+        hold_seconds=20, reps=4, sets=2, notes="Slowly.",
+    )  # fmt: skip
+    PlanTemplateTime.objects.create(template=template, time_of_day=dt.time(9), weekdays=0b0101010)
     return {
+        PlanTemplate: template,
         StaffAccess: access,
         Group: Group.objects.get(name="Physiotherapists"),
         type(patient): patient,
@@ -66,6 +84,7 @@ ONE_CHANGE = {
     "kneeapp.User": ("name", "Pat Renamed"),
     "reminders.Exercise": ("instructions", "Hold it a little longer."),
     "reminders.StretchPlan": ("notes", "Three times a day."),
+    "reminders.PlanTemplate": ("patient_notes", "Twice a day, gently."),
 }
 
 

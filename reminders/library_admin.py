@@ -82,8 +82,9 @@ class ExerciseForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = physiotherapists()
-        self.fields["owner"].initial = self.instance.owner_id
+        if owner := self.fields.get("owner"):  # not on a physio's form
+            owner.queryset = physiotherapists()
+            owner.initial = self.instance.owner_id
 
 
 @admin.register(Exercise)
@@ -106,6 +107,12 @@ class ExerciseAdmin(OwnedByPhysio, admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("ownership")
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)  # a new class each time
+        if is_physio_only(request):
+            form.base_fields.pop("owner", None)  # a physio's exercises are their own
+        return form
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
@@ -131,8 +138,10 @@ class ExerciseAdmin(OwnedByPhysio, admin.ModelAdmin):
         return self.may_edit_own(request, obj)
 
     def may_edit_own(self, request, obj) -> bool:
+        # With no object (a list, or an id outside the physio's queryset), True: Django
+        # then answers "not found" for the id and asks again for each object it acts on.
         authors = request.user.has_perm("reminders.add_exercise")
-        return obj is not None and authors and obj.owner_id == request.user.pk
+        return authors and (obj is None or obj.owner_id == request.user.pk)
 
 
 class PlanTemplateItemInline(admin.TabularInline):

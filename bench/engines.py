@@ -6,6 +6,8 @@ import subprocess
 import time
 from pathlib import Path
 
+from bench import row
+
 ROOT = Path(__file__).resolve().parent.parent
 TARGET_PYTHON_US = 50.0
 TARGET_JS_US = 20.0
@@ -46,22 +48,9 @@ def run(quick: bool = False) -> list[dict]:
     rounds, repeat = (5, 20) if quick else (15, 100)
     py, js = python_engine(rounds, repeat), node_engine(rounds, repeat * 10)
     return [
-        {
-            "benchmark": "engine, Python",
-            "median": f"{py:.1f} µs/assessment",
-            "target": f"≤ {TARGET_PYTHON_US:.0f} µs",
-            "met": py <= TARGET_PYTHON_US,
-        },
-        {
-            "benchmark": "engine, JavaScript (Node)",
-            "median": f"{js:.1f} µs/assessment",
-            "target": f"≤ {TARGET_JS_US:.0f} µs",
-            "met": js <= TARGET_JS_US,
-        },
-        {
-            "benchmark": "engine, Python / JS ratio",
-            "median": f"{py / js:.1f}×",
-            "target": "",
-            "met": None,
-        },
-    ]
+        row("engine, Python", f"{py:.1f} µs/assessment", f"≤ {TARGET_PYTHON_US:.0f} µs",
+            py <= TARGET_PYTHON_US),
+        row("engine, JavaScript (Node)", f"{js:.1f} µs/assessment", f"≤ {TARGET_JS_US:.0f} µs",
+            js <= TARGET_JS_US),
+        row("engine, Python / JS ratio", f"{py / js:.1f}×"),
+    ]  # fmt: skip

@@ -22,9 +22,9 @@ import subprocess
 import uuid
 from pathlib import Path
 
-from bench import server
+from bench import row, server
+from tests.processes import Processes, Web
 
-DATABASE = "kneeapp_bench_http"
 LUA = Path(__file__).with_name("http.lua")
 CONCURRENCY = (16, 64)
 CORES = os.cpu_count() or 1
@@ -132,34 +132,36 @@ def preflight(session: server.Session, endpoint: dict) -> None:
         raise RuntimeError(f"{endpoint['path']} answered {status} without {marker!r}")
 
 
-def measure(app: server.Gunicorn, session, rounds: int, seconds: float) -> dict:
+def measure(app: Web, session, rounds: int, seconds: float) -> dict:
     """``{(endpoint, concurrency): [result of each round]}``, rounds interleaved."""
     points = endpoints(session)
     for endpoint in points:
         preflight(session, endpoint)
-        wrk(app.base + endpoint["path"], endpoint["mode"], 16, 1, endpoint["headers"])  # warm up
+        wrk(app.url + endpoint["path"], endpoint["mode"], 16, 1, endpoint["headers"])  # warm up
     results: dict = {}
     for concurrency in CONCURRENCY:
         for _ in range(rounds):
             for endpoint in points:
                 result = measured_cpu(app, lambda e=endpoint, c=concurrency: wrk(
-                    app.base + e["path"], e["mode"], c, seconds, e["headers"]
+                    app.url + e["path"], e["mode"], c, seconds, e["headers"]
                 ))  # fmt: skip
                 results.setdefault((endpoint["name"], concurrency), []).append(result)
     return results
 
 
-def measured_cpu(app: server.Gunicorn, load) -> dict:
+def measured_cpu(app: Web, load) -> dict:
     """Run ``load`` and add the CPU time per request of the workers and of PostgreSQL.
 
     CPU time is what a request costs whatever else runs on the machine; throughput and
     latency also count the waits for a core that other processes hold.
     """
     app_before = server.cpu_seconds(app.worker_pids())
-    db_before = server.cpu_seconds(server.postgres_backends(DATABASE))
+    db_before = server.cpu_seconds(server.postgres_backends(server.DATABASE))
     result = load()
     app_used = server.cpu_used(app_before, server.cpu_seconds(app.worker_pids()))
-    db_used = server.cpu_used(db_before, server.cpu_seconds(server.postgres_backends(DATABASE)))
+    db_used = server.cpu_used(
+        db_before, server.cpu_seconds(server.postgres_backends(server.DATABASE))
+    )
     result["app_cpu_ms"] = 1000 * app_used / max(1, result["requests"])
     result["db_cpu_ms"] = 1000 * db_used / max(1, result["requests"])
     return result
@@ -175,11 +177,7 @@ def ratio(results: dict, floor: str, concurrency: int) -> float:
     return statistics.median(triage["rps"] / max(base["rps"], 1e-9) for triage, base in pairs)
 
 
-def row(benchmark: str, median: str, target: str = "", met: bool | None = None) -> dict:
-    return {"benchmark": benchmark, "median": median, "target": target, "met": met}
-
-
-def summarise(results: dict, workers_hwm: list[int], app: server.Gunicorn, load: str):
+def summarise(results: dict, workers_hwm: list[int], app: Web, load: str):
     rows = []
     for concurrency in CONCURRENCY:
         triage = median(results[(TRIAGE, concurrency)], "rps")
@@ -259,11 +257,12 @@ def load_average() -> str:
 def run(quick: bool = False):
     rounds, seconds = (2, 3) if quick else (5, 10)
     ensure_wrk()
-    database_url = server.recreate_database(DATABASE)
+    database_url = server.recreate_database(server.DATABASE)
     env = server.production_env(database_url)
     server.prepare(env)
     server.run_python(env, SEED)
-    with server.gunicorn(env) as app:
+    with Processes(env, server.VAR_DIR) as processes:
+        app = processes.web(server.WORKERS, server.THREADS)
         session = server.Session(app.port, PATIENT)
         before = load_average()
         results = measure(app, session, rounds, seconds)

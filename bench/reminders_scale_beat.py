@@ -12,7 +12,8 @@ import sys
 import time
 import zoneinfo
 
-from bench.reminders_scale_parts import NOW, QueryCounter, flush_redis, make_due
+from bench.reminders_scale_parts import NOW, REDIS_URL, QueryCounter, make_due
+from tests.processes import flush_redis
 
 TASK = "reminders.tasks.remind_schedule"  # one task per schedule; beat sends it by name
 
@@ -106,9 +107,9 @@ def measure_beat(due: int, budget: float) -> dict:
     import django_celery_beat
 
     seeded = seed_beat(due)
-    flush_redis()
+    flush_redis(REDIS_URL)
     measured = fire_due(budget)
-    flush_redis()
+    flush_redis(REDIS_URL)
     # After the first tick (which fills the heap), each tick fires one task.
     ticking = measured["fire_all_s"] - measured["load_s"] - measured["first_tick_s"]
     extrapolated = (

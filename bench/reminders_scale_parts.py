@@ -4,22 +4,19 @@
 DATABASE_URL and REDIS_URL set by the caller, and prints its figures as JSON on its last line.
 """
 
-import contextlib
 import datetime as dt
 import json
 import os
 import random
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
 import time
 from pathlib import Path
 
-from bench.server import stop
+from tests.processes import ALONE, Processes, environment, flush_redis
 
-ROOT = Path(__file__).resolve().parent.parent
 DATABASE_URL = os.environ.get(
     "BENCH_SCALE_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/kneeapp_bench_scale"
 )
@@ -143,12 +140,6 @@ def seed(patients: int, pool: int) -> dict:
     return {"seeded": True, "schedules": len(schedules), "s": time.perf_counter() - started}
 
 
-def flush_redis() -> None:
-    import redis
-
-    redis.Redis.from_url(REDIS_URL).flushdb()
-
-
 def make_due(count: int) -> None:
     """No deliveries; the first ``count`` schedules of the pool due at NOW, the rest tomorrow."""
     from django.db import connection
@@ -199,14 +190,14 @@ def measure_dispatch(due: int, rounds: int) -> dict:
     samples, queries, queued = [], set(), set()
     for _ in range(rounds):
         make_due(due)
-        flush_redis()
+        flush_redis(REDIS_URL)
         counter.count = 0
         with connection.execute_wrapper(counter):
             started = time.perf_counter()
             queued.add(tasks.dispatch_due_reminders(now=NOW.isoformat()))
             samples.append(time.perf_counter() - started)
         queries.add(counter.count)
-    flush_redis()
+    flush_redis(REDIS_URL)
     return {
         "due": due,
         "median_s": statistics.median(samples),
@@ -229,24 +220,6 @@ class Sink:
         return "250 Message accepted for delivery"
 
 
-@contextlib.contextmanager
-def worker(concurrency: int, email_url: str):
-    """``celery -A kneeapp worker`` on the bench's database and Redis; yields its log file."""
-    with tempfile.TemporaryFile("w+") as log:  # not a pipe: a full pipe would stall it
-        process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "kneeapp", "worker", "--loglevel=WARNING"]
-            + [f"--concurrency={concurrency}", "--without-gossip", "--without-mingle"],
-            cwd=ROOT,
-            env=subprocess_env(EMAIL_URL=email_url),
-            stdout=subprocess.DEVNULL,
-            stderr=log,
-        )
-        try:
-            yield log
-        finally:
-            stop(process, timeout=60)
-
-
 def measure_sends(count: int, concurrency: int, wait: float) -> dict:
     """A real worker dispatches ``count`` due email reminders and sends them to a loopback
     SMTP server; the rate from the first email received to the last."""
@@ -262,21 +235,24 @@ def measure_sends(count: int, concurrency: int, wait: float) -> dict:
         remind_by_push=False, quiet_hours_start=None, quiet_hours_end=None
     )
     make_due(count)
-    flush_redis()
+    flush_redis(REDIS_URL)
     sink, port = Sink(), free_port()
     controller = Controller(sink, hostname="127.0.0.1", port=port)
     controller.start()
     try:
-        with worker(concurrency, f"smtp://127.0.0.1:{port}") as log:
+        with (
+            tempfile.TemporaryDirectory() as logs,
+            Processes(subprocess_env(EMAIL_URL=f"smtp://127.0.0.1:{port}"), Path(logs)) as started,
+        ):
+            started.worker(f"--concurrency={concurrency}", *ALONE, "--loglevel=WARNING")
             triggered = time.perf_counter()
             dispatch_due_reminders.delay(now=NOW.isoformat())
             while len(sink.times) < count and time.perf_counter() < triggered + wait:
                 time.sleep(0.2)
-            log.seek(0)
-            said = log.read()[-2000:]
+            said = started.logs()[-2000:]
     finally:
         controller.stop()
-        flush_redis()
+        flush_redis(REDIS_URL)
     times = sorted(sink.times)
     span = times[-1] - times[0] if len(times) > 1 else 0.0
     statuses = dict(Delivery.objects.values_list("status").annotate(n=Count("pk")))
@@ -293,22 +269,15 @@ def measure_sends(count: int, concurrency: int, wait: float) -> dict:
     }
 
 
-def subprocess_env(**extra) -> dict:
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("DATABASE_URL", "REDIS_URL", "EMAIL_URL", "CELERY_"))
-    }
-    env.update(
-        DJANGO_SETTINGS_MODULE="kneeapp.settings",
+def subprocess_env(**extra: str) -> dict:
+    """The environment of the parts and of the worker: the bench's database and Redis."""
+    return environment(
         DATABASE_URL=DATABASE_URL,
         REDIS_URL=REDIS_URL,
         LOG_LEVEL="WARNING",
         SITE_URL="https://kneeapp.test",
-        PYTHONPATH=str(ROOT),
+        **extra,
     )
-    env.update(extra)
-    return env
 
 
 PARTS = {"seed": seed, "dispatch": measure_dispatch, "send": measure_sends}

@@ -34,9 +34,9 @@ def machine() -> str:
     return f"{platform.node()}, {os.cpu_count()} cores, {cpu}, Python {platform.python_version()}"
 
 
-# Each module has run(quick: bool) returning rows ({"benchmark", "median", "target", "met"}), or
+# Each module has run(quick: bool) returning rows (bench.row: benchmark, median, target, met), or
 # (rows, details) where details is Markdown printed and kept below the table.
-BENCHMARKS = ["engines", "http", "weight", "reminders_scale", "soak"]
+BENCHMARKS = ["engines", "http", "audit", "weight", "reminders_scale", "soak"]
 
 
 def table(rows: list[dict]) -> str:

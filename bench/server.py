@@ -1,12 +1,11 @@
-"""Start kneeapp as production runs it, for the HTTP and soak benchmarks.
+"""kneeapp as production runs it, for the HTTP, soak and weight benchmarks: its environment,
+its database, and a browser signed in to it (the processes: tests/processes.py).
 
 Production settings come from the environment only (``DEBUG=false``, a ``SECRET_KEY``,
 PostgreSQL, Redis, SMTP). The benchmarks talk plain HTTP on loopback and send
 ``X-Forwarded-Proto: https``, as the TLS proxy in front of gunicorn does in production
 (``SECURE_PROXY_SSL_HEADER``): so the SSL redirect, HSTS, ``__Host-`` cookies and the
 CSRF origin check all stay on, and nothing is weakened for the benchmark.
-
-Every process here is started by us, stopped by its own id, and bounded in time.
 """
 
 import gzip
@@ -15,29 +14,21 @@ import json
 import os
 import re
 import secrets
-import signal
-import socket
-import subprocess
-import sys
-import time
 import urllib.parse
-from contextlib import contextmanager
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.processes import ROOT, environment, manage
+
 POSTGRES = "postgres://postgres@127.0.0.1:5432"
+# The database the HTTP and soak benchmarks drop and make again (BENCH_DATABASE on a shared
+# server, where another run may use the default).
+DATABASE = os.environ.get("BENCH_DATABASE", "kneeapp_bench_http")
 # Where the benchmarks keep collected static files and generated keys between runs.
 VAR_DIR = ROOT / "var" / "bench"
 PASSWORD = "bench-password-for-loopback-only-42"
 PROXY_HEADERS = {"X-Forwarded-Proto": "https"}
 # What every browser sends: gzip-capable (the app compresses pages and API answers).
 BROWSER_HEADERS = PROXY_HEADERS | {"Accept-Encoding": "gzip, deflate, br"}
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def recreate_database(name: str) -> str:
@@ -62,40 +53,21 @@ def production_env(database_url: str, **extra: str) -> dict:
     from reminders.vapid import generate
 
     keys = generate()
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("DATABASE_URL", "REDIS_URL", "EMAIL_URL", "CELERY_", "DJANGO_"))
-    }
-    env.update(
-        DJANGO_SETTINGS_MODULE="bench.settings",
-        DEBUG="false",
-        SECRET_KEY=secrets.token_urlsafe(50),
-        ALLOWED_HOSTS="127.0.0.1,localhost",
-        SITE_URL="https://kneeapp.bench",
-        DATABASE_URL=database_url,
-        KNEEAPP_VAR_DIR=str(VAR_DIR),
-        VAPID_PRIVATE_KEY=keys.private_key,
-        VAPID_PUBLIC_KEY=keys.public_key,
-        LOG_LEVEL="WARNING",
-        PYTHONUNBUFFERED="1",
+    return (
+        environment(
+            DJANGO_SETTINGS_MODULE="bench.settings",
+            DEBUG="false",
+            SECRET_KEY=secrets.token_urlsafe(50),
+            ALLOWED_HOSTS="127.0.0.1,localhost",
+            SITE_URL="https://kneeapp.bench",
+            DATABASE_URL=database_url,
+            KNEEAPP_VAR_DIR=str(VAR_DIR),
+            VAPID_PRIVATE_KEY=keys.private_key,
+            VAPID_PUBLIC_KEY=keys.public_key,
+            LOG_LEVEL="WARNING",
+        )
+        | extra
     )
-    env.update(extra)
-    return env
-
-
-def manage(env: dict, *args: str, timeout: float = 300) -> str:
-    result = subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
-    if result.returncode != 0:
-        raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{result.stderr[-3000:]}")
-    return result.stdout
 
 
 def prepare(env: dict) -> None:
@@ -105,23 +77,8 @@ def prepare(env: dict) -> None:
 
 
 def run_python(env: dict, code: str, timeout: float = 300) -> str:
-    """Run ``code`` in a Django shell with ``env`` (seeding, counting); its stdout."""
+    """Run ``code`` in a Django shell with ``env`` (seeding, counting); what it printed."""
     return manage(env, "shell", "--no-imports", "-c", code, timeout=timeout)
-
-
-def children(pid: int) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        # The command name may hold spaces and brackets: the ppid follows the last ")".
-        if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
-            found.append(int(entry.name))
-    return sorted(found)
 
 
 def cpu_seconds(pids: list[int]) -> dict[int, float]:
@@ -164,17 +121,6 @@ def status_kb(pid: int, field: str) -> int:
     raise LookupError(field)
 
 
-def stop(process: subprocess.Popen, timeout: float = 20) -> None:
-    """SIGTERM the process we started (it stops its own children), SIGKILL if it hangs."""
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
 # Two worker processes (one per core of this machine) of four threads each: a request
 # waiting for PostgreSQL (a commit waits for the disk's fdatasync, about 4 ms here) leaves
 # the core to another thread, and connections are kept alive. Measured side by side on
@@ -182,89 +128,6 @@ def stop(process: subprocess.Popen, timeout: float = 20) -> None:
 # 5 sync workers, at the same triage/floor ratio. BENCH_WORKERS and BENCH_THREADS override.
 WORKERS = int(os.environ.get("BENCH_WORKERS", 2))
 THREADS = int(os.environ.get("BENCH_THREADS", 4))
-
-
-class Gunicorn:
-    """``gunicorn kneeapp.wsgi`` on a loopback port."""
-
-    def __init__(
-        self,
-        env: dict,
-        workers: int = WORKERS,
-        threads: int = THREADS,
-        log_path: Path | None = None,
-    ):
-        self.env, self.workers, self.threads = env, workers, threads
-        self.port = free_port()
-        self.log_path = log_path or VAR_DIR / "gunicorn.log"
-        self.process: subprocess.Popen | None = None
-
-    @property
-    def base(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    @property
-    def description(self) -> str:
-        kind = f"gthread × {self.threads} threads" if self.threads > 1 else "sync"
-        return f"gunicorn, {self.workers} {kind} workers"
-
-    def start(self) -> None:
-        command = [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "kneeapp.wsgi",
-            "--bind",
-            f"127.0.0.1:{self.port}",
-            "--workers",
-            str(self.workers),
-            "--backlog",
-            "256",
-            "--log-level",
-            "warning",
-        ]
-        if self.threads > 1:
-            command += ["--worker-class", "gthread", "--threads", str(self.threads)]
-        self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        log = self.log_path.open("w")
-        self.process = subprocess.Popen(
-            command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT
-        )
-        log.close()
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"gunicorn stopped:\n{self.log_path.read_text()[-3000:]}")
-            try:
-                answered = request(self.port, "GET", "/health/")[0] == 200
-                if answered and len(self.worker_pids()) >= self.workers:
-                    return
-            except OSError:
-                pass
-            time.sleep(0.2)
-        self.stop()
-        raise RuntimeError("gunicorn did not answer within 60 s")
-
-    def worker_pids(self) -> list[int]:
-        return children(self.process.pid) if self.process else []
-
-    def stop(self) -> None:
-        if self.process is not None:
-            stop(self.process)
-
-    def __enter__(self):
-        self.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.stop()
-
-
-@contextmanager
-def gunicorn(env: dict, workers: int = WORKERS, threads: int = THREADS):
-    server = Gunicorn(env, workers, threads)
-    with server:
-        yield server
 
 
 def request(

@@ -1,12 +1,11 @@
 """Soak: mixed traffic for ten minutes (one with --quick) while Celery sends reminders.
 
 The production setup on loopback: gunicorn on PostgreSQL (as in bench/http.py), a real
-Celery worker and beat on Redis (database 14), and a loopback SMTP server that counts every
-email. A load generator in a separate process signs in a few patients and, with a short
-pause between calls, writes diary entries through the API (each with its own UUID, as the
-phone's outbox does), posts triage assessments, and opens pages. Meanwhile every seeded
-patient has one stretch reminder due during the run, which beat dispatches and the worker
-sends.
+Celery worker and beat on a redis-server of the run's own, and a loopback SMTP server that
+counts every email. A load generator in a separate process (bench/soak_load.py) signs in a
+few patients and, with a short pause between calls, writes diary entries, posts triage
+assessments, and opens pages. Meanwhile every seeded patient has one stretch reminder due
+during the run, which beat dispatches and the worker sends.
 
 Reported: errors (any answer that is not 2xx, a signed-out page, or a failed connection),
 diary entries acknowledged vs stored, reminders due vs emails received and duplicates, the
@@ -18,23 +17,18 @@ import contextlib
 import datetime as dt
 import json
 import logging
-import random
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-import uuid
 from collections import Counter
 from pathlib import Path
 
-from bench import server
+from bench import row, server
+from tests.processes import ROOT, PrivateRedis, Processes, children
 
-DATABASE = "kneeapp_bench_http"
-REDIS_URL = "redis://127.0.0.1:6379/14"
 TRAFFIC_USERS = 8
-# A phone is not a benchmark client: it pauses between calls (seconds, uniform).
-THINK = (0.05, 0.25)
 TARGET_GROWTH = 0.05
 
 SEED = """
@@ -64,124 +58,6 @@ for number, slot in enumerate(config["slots"]):
     PlanItem.objects.create(plan=plan, exercise=library["calf-wall-stretch"])
     ReminderSchedule.objects.create(plan=plan, time_of_day=local.time())
 """
-
-
-# --- the load generator (a separate process: python -m bench.soak generate CONFIG OUT) ---
-
-
-def diary_body() -> dict:
-    return {
-        "date": dt.datetime.now(dt.UTC).date().isoformat(),
-        "pain": random.randint(0, 10),
-        "swelling": random.choice(["none", "mild", "moderate"]),
-        "stiffness": random.random() < 0.5,
-        "notes": random.choice(["", "Stairs were hard.", "Better after stretching."]),
-        "client_updated_at": dt.datetime.now(dt.UTC).isoformat(),
-    }
-
-
-# (kind, weight): what a patient's phone does, roughly as often as it does it.
-ACTIONS = [
-    ("diary PUT", 30),
-    ("triage POST", 20),
-    ("diary history page", 15),
-    ("plan page", 15),
-    ("plan API", 10),
-    ("diary today page", 10),
-]
-# Path, and what only the signed-in patient's answer holds (the plan page answers anyone).
-PAGES = {
-    "diary history page": ("/diary/history/", b"Your diary"),
-    "plan page": ("/plan/", b"Calf stretch against a wall"),
-    "plan API": ("/api/v1/plan/", b"Calf stretch against a wall"),
-    "diary today page": ("/diary/", b'name="pain"'),
-}
-
-
-class Patient(threading.Thread):
-    def __init__(self, port: int, email: str, seed: int):
-        super().__init__(daemon=True)
-        self.session = server.Session(port, email)  # signed in before the clock starts
-        self.until, self.random = 0.0, random.Random(seed)
-        self.counts: Counter = Counter()
-        self.latencies: list[float] = []
-        self.errors: list[str] = []
-        self.diary_acknowledged: list[str] = []
-
-    def call(self, kind: str) -> None:
-        start = time.perf_counter()
-        try:
-            if kind == "diary PUT":
-                entry_id = str(uuid.uuid4())
-                status, _, body = self.session.call(
-                    "PUT", f"/api/v1/diary/entries/{entry_id}/", diary_body()
-                )
-                ok = status == 201
-                if ok:
-                    self.diary_acknowledged.append(entry_id)
-            elif kind == "triage POST":
-                answers = {"heard_pop": self.random.random() < 0.5, "age": 45}
-                data = {"id": str(uuid.uuid4()), "answers": answers}
-                status, _, body = self.session.call("POST", "/api/v1/triage/assessments/", data)
-                ok = status == 201
-            else:
-                path, marker = PAGES[kind]
-                status, _, body = self.session.call("GET", path)
-                ok = status == 200 and marker in body  # a signed-out page is an error too
-        except OSError as error:
-            status, ok = type(error).__name__, False
-        self.latencies.append(time.perf_counter() - start)
-        self.counts[kind] += 1
-        if not ok:
-            self.errors.append(f"{kind}: {status}")
-
-    def run(self) -> None:
-        kinds, weights = zip(*ACTIONS, strict=True)
-        while time.monotonic() < self.until:
-            self.call(self.random.choices(kinds, weights)[0])
-            time.sleep(self.random.uniform(*THINK))
-
-
-def generate(config: dict) -> dict:
-    patients = [Patient(config["port"], email, seed) for seed, email in enumerate(config["emails"])]
-    started = time.monotonic()
-    for patient in patients:
-        patient.until = started + config["seconds"]
-        patient.start()
-    for patient in patients:
-        patient.join()
-    elapsed = time.monotonic() - started
-    latencies = sorted(x for patient in patients for x in patient.latencies)
-    counts = sum((patient.counts for patient in patients), Counter())
-    return {
-        "seconds": elapsed,
-        "counts": dict(counts),
-        "requests": sum(counts.values()),
-        "p50_ms": 1000 * latencies[len(latencies) // 2],
-        "p99_ms": 1000 * latencies[int(len(latencies) * 0.99)],
-        "errors": [error for patient in patients for error in patient.errors],
-        "diary_acknowledged": [x for patient in patients for x in patient.diary_acknowledged],
-    }
-
-
-# --- the benchmark ---
-
-
-def celery(env: dict, *args: str, log: Path) -> subprocess.Popen:
-    with log.open("w") as out:
-        return subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "kneeapp", *args, "--loglevel", "WARNING"],
-            cwd=server.ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-
-
-def flush_redis() -> None:
-    import redis
-
-    redis.Redis.from_url(REDIS_URL).flushdb()
 
 
 class Sampler(threading.Thread):
@@ -237,65 +113,69 @@ def reminder_slots(start: float, seconds: float, count: int) -> list[float]:
     return [first + (last - first) * i / max(1, count - 1) for i in range(count)]
 
 
+def soak(processes: Processes, seconds: float, interval: float, patients: int):
+    """Celery and gunicorn up, ``patients`` seeded with a reminder each, the load generator
+    run for ``seconds``, and the reminders left to drain: (web, traffic, sampler, drained)."""
+    env = processes.env
+    worker = processes.worker("--concurrency", "2", "--loglevel", "WARNING")
+    beat = processes.beat("--loglevel", "WARNING")
+    app = processes.web(server.WORKERS, server.THREADS)
+    start = time.time() + 10  # after seeding and signing in
+    slots = reminder_slots(start, seconds, patients)
+    server.run_python(env, SEED.format(config=json.dumps({"slots": slots})))
+    config = {
+        "port": app.port,
+        "seconds": seconds,
+        "emails": [f"patient{n}@soak.example" for n in range(TRAFFIC_USERS)],
+    }
+    sampler = Sampler(
+        {
+            "gunicorn workers": app.worker_pids,
+            "Celery worker": lambda: [worker.pid, *children(worker.pid)],
+            "Celery beat": lambda: [beat.pid],
+        },
+        interval,
+    )
+    time.sleep(max(0.0, start - time.time()))
+    sampler.start()
+    generator = subprocess.run(
+        [sys.executable, "-m", "bench.soak_load"],
+        input=json.dumps(config),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=seconds + 120,
+    )
+    sampler.stop()
+    if generator.returncode != 0:
+        raise RuntimeError(f"the load generator failed:\n{generator.stderr[-3000:]}")
+    last_slot = dt.datetime.fromtimestamp(slots[-1], dt.UTC)
+    drained = wait_for_reminders(env["DATABASE_URL"], last_slot, timeout=120)
+    time.sleep(2)  # an email in flight after its row was marked sent
+    return app, json.loads(generator.stdout), sampler, drained
+
+
 def run(quick: bool = False):
     from tests.reminders.peers import LoopbackSMTP
 
     logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd: a line per command
 
     seconds, interval, patients = (60, 15, 24) if quick else (600, 60, 120)
-    flush_redis()
-    database_url = server.recreate_database(DATABASE)
+    database_url = server.recreate_database(server.DATABASE)
     logs = Path(tempfile.mkdtemp(prefix="soak-"))
     (server.VAR_DIR / "celerybeat-schedule").unlink(missing_ok=True)
-    with LoopbackSMTP() as smtp:
-        env = server.production_env(
-            database_url, REDIS_URL=REDIS_URL, EMAIL_URL=f"smtp://127.0.0.1:{smtp.port}"
-        )
-        server.prepare(env)
-        worker = celery(env, "worker", "--concurrency", "2", log=logs / "worker.log")
-        beat = celery(env, "beat", log=logs / "beat.log")
-        app = server.Gunicorn(env, log_path=logs / "gunicorn.log")
-        try:
-            app.start()
-            start = time.time() + 10  # after seeding and signing in
-            slots = reminder_slots(start, seconds, patients)
-            server.run_python(env, SEED.format(config=json.dumps({"slots": slots})))
-            config = {
-                "port": app.port,
-                "seconds": seconds,
-                "emails": [f"patient{n}@soak.example" for n in range(TRAFFIC_USERS)],
-            }
-            sampler = Sampler(
-                {
-                    "gunicorn workers": app.worker_pids,
-                    "Celery worker": lambda: [worker.pid, *server.children(worker.pid)],
-                    "Celery beat": lambda: [beat.pid],
-                },
-                interval,
+    broker = PrivateRedis(logs).start()
+    try:
+        with LoopbackSMTP() as smtp:
+            env = server.production_env(
+                database_url, REDIS_URL=broker.url, EMAIL_URL=f"smtp://127.0.0.1:{smtp.port}"
             )
-            time.sleep(max(0.0, start - time.time()))
-            sampler.start()
-            generator = subprocess.run(
-                [sys.executable, "-m", "bench.soak", "generate"],
-                input=json.dumps(config),
-                cwd=server.ROOT,
-                capture_output=True,
-                text=True,
-                timeout=seconds + 120,
-            )
-            sampler.stop()
-            if generator.returncode != 0:
-                raise RuntimeError(f"the load generator failed:\n{generator.stderr[-3000:]}")
-            traffic = json.loads(generator.stdout)
-            last_slot = dt.datetime.fromtimestamp(slots[-1], dt.UTC)
-            drained = wait_for_reminders(database_url, last_slot, timeout=120)
-            time.sleep(2)  # an email in flight after its row was marked sent
-        finally:
-            app.stop()
-            server.stop(beat)
-            server.stop(worker)
-        emails = Counter(rcpt for envelope in smtp.messages for rcpt in envelope.rcpt_tos)
-    flush_redis()
+            server.prepare(env)
+            with Processes(env, logs) as processes:
+                app, traffic, sampler, drained = soak(processes, seconds, interval, patients)
+            emails = Counter(rcpt for envelope in smtp.messages for rcpt in envelope.rcpt_tos)
+    finally:
+        broker.kill()
     ids = traffic["diary_acknowledged"]
     [(stored,)] = server.query(
         database_url, "select count(*) from diary_diaryentry where id = any(%s::uuid[])", (ids,)
@@ -333,9 +213,6 @@ def growth(samples: list, name: str) -> tuple[int, int]:
 
 
 def summarise(traffic: dict, outcome: dict):
-    def row(benchmark, median, target="", met=None):
-        return {"benchmark": benchmark, "median": median, "target": target, "met": met}
-
     samples, stored, due, emails = (outcome[k] for k in ("samples", "stored", "due", "emails"))
     drained, logs = outcome["drained"], outcome["logs"]
 
@@ -404,7 +281,3 @@ def summarise(traffic: dict, outcome: dict):
         lines += ["", "Errors (first 10): " + "; ".join(errors[:10])]
     lines += ["", f"Logs of the run: {logs}"]
     return rows, "\n".join(lines)
-
-
-if __name__ == "__main__" and sys.argv[1:] == ["generate"]:
-    print(json.dumps(generate(json.loads(sys.stdin.read()))))

@@ -16,18 +16,15 @@ factor; the failing audits are listed below the table.
 """
 
 import json
-import os
 import shutil
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
+from bench import row, server
 from bench.lighthouse import CHROMIUM, CHROMIUM_ARGS, TARGETS, scores
-from bench.server import Gunicorn
+from tests.processes import Processes, manage
 
-ROOT = Path(__file__).resolve().parent.parent
-PYTHON = sys.executable
 PHONE = {
     "viewport": {"width": 360, "height": 800},
     "device_scale_factor": 2,
@@ -48,55 +45,27 @@ RESULT_ANSWERS = {
 
 # --- the production server ---------------------------------------------------------------
 
+# Run in the server's environment once it is migrated and seeded: a saved result and a
+# signed-in session for the demo patient.
+SEED = f"""
+import json
+from django.conf import settings
+from django.test import Client
+from kneeapp.management.commands.seed_demo import PATIENT_EMAIL
+from kneeapp.models import User
+from triage.engine import assess
+from triage.knowledge import load_knowledge
+from triage.models import Assessment
 
-def server_env(var_dir: Path) -> dict:
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in ("DATABASE_URL", "REDIS_URL", "EMAIL_URL", "DJANGO_ALLOW_ASYNC_UNSAFE")
-    }
-    env.update(
-        DJANGO_SETTINGS_MODULE="kneeapp.settings",
-        DEBUG="false",
-        SECRET_KEY="bench-weight-" + os.urandom(24).hex(),
-        ALLOWED_HOSTS="127.0.0.1,localhost",
-        # Plain HTTP on loopback: no TLS to redirect to. Every other production default stays.
-        SECURE_SSL_REDIRECT="false",
-        KNEEAPP_VAR_DIR=str(var_dir),
-        PYTHONPATH=str(ROOT),
-    )
-    return env
-
-
-def seed() -> None:
-    """Run inside the server's environment: migrate, demo data, a session and a saved result."""
-    import io
-
-    import django
-
-    django.setup()
-    from django.conf import settings
-    from django.core.management import call_command
-    from django.test import Client
-
-    from kneeapp.management.commands.seed_demo import PATIENT_EMAIL
-    from kneeapp.models import User
-    from triage.engine import assess
-    from triage.knowledge import load_knowledge
-    from triage.models import Assessment
-
-    call_command("migrate", verbosity=0)
-    call_command("collectstatic", verbosity=0, interactive=False)
-    call_command("seed_demo", stdout=io.StringIO())
-    patient = User.objects.get(email=PATIENT_EMAIL)
-    saved, _ = Assessment.objects.record(
-        assess(load_knowledge(), RESULT_ANSWERS), RESULT_ANSWERS, user=patient
-    )
-    client = Client()
-    client.force_login(patient)
-    name = settings.SESSION_COOKIE_NAME
-    session = client.cookies[name].value
-    print(json.dumps({"cookie": name, "session": session, "result": str(saved.pk)}))
+answers = {RESULT_ANSWERS!r}
+patient = User.objects.get(email=PATIENT_EMAIL)
+saved, _ = Assessment.objects.record(assess(load_knowledge(), answers), answers, user=patient)
+client = Client()
+client.force_login(patient)
+name = settings.SESSION_COOKIE_NAME
+session = client.cookies[name].value
+print(json.dumps({{"cookie": name, "session": session, "result": str(saved.pk)}}))
+"""
 
 
 class Server:
@@ -104,31 +73,29 @@ class Server:
 
     def __init__(self) -> None:
         self.dir = Path(tempfile.mkdtemp(prefix="kneeapp-bench-weight-"))
-        self.env = server_env(self.dir)
-        self.gunicorn = Gunicorn(self.env, workers=2, log_path=self.dir / "gunicorn.log")
-        self.url = self.gunicorn.base
+        self.env = server.production_env(
+            f"sqlite:///{self.dir / 'kneeapp.sqlite3'}",
+            DJANGO_SETTINGS_MODULE="kneeapp.settings",
+            # Plain HTTP on loopback: no TLS to redirect to. Every other production default stays.
+            SECURE_SSL_REDIRECT="false",
+            KNEEAPP_VAR_DIR=str(self.dir),
+        )
+        self.processes = Processes(self.env, self.dir)
 
     def __enter__(self) -> "Server":
         try:
-            seeded = subprocess.run(
-                [PYTHON, "-m", "bench.weight", "--seed"],
-                env=self.env,
-                cwd=ROOT,
-                capture_output=True,
-                text=True,
-                timeout=600,
-            )
-            if seeded.returncode:
-                raise RuntimeError(f"setting up the server failed:\n{seeded.stderr[-3000:]}")
-            self.seeded = json.loads(seeded.stdout.strip().splitlines()[-1])
-            self.gunicorn.start()
+            server.prepare(self.env)
+            manage(self.env, "seed_demo")
+            printed = server.run_python(self.env, SEED).splitlines()
+            self.seeded = json.loads(next(line for line in printed if line.startswith("{")))
+            self.url = self.processes.web(workers=2, threads=server.THREADS).url
         except BaseException:
             self.__exit__()
             raise
         return self
 
     def __exit__(self, *exc) -> None:
-        self.gunicorn.stop()
+        self.processes.stop_all()
         shutil.rmtree(self.dir, ignore_errors=True)
 
     @property
@@ -270,45 +237,37 @@ def run(quick: bool = False) -> tuple[list[dict], str]:
     for page in weighed:
         target = f"≤ {TARGET_TRIAGE_KB} kB" if page["name"] == "checker" else ""
         rows.append(
-            {
-                "benchmark": f"first visit {page['path']}: the page and its files "
-                "(gzip, on the wire), requests",
-                "median": f"{kb(page['bytes'])}, {page['requests']} requests "
+            row(
+                f"first visit {page['path']}: the page and its files (gzip, on the wire), requests",
+                f"{kb(page['bytes'])}, {page['requests']} requests "
                 f"(+ worker precache {kb(page['precache_bytes'])}, "
                 f"{page['precache_requests']} requests)",
-                "target": target,
-                "met": page["bytes"] <= TARGET_TRIAGE_KB * 1000 if target else None,
-            }
+                target,
+                page["bytes"] <= TARGET_TRIAGE_KB * 1000 if target else None,
+            )
         )
     for page in weighed:
         rows.append(
-            {
-                "benchmark": f"repeat visit {page['path']} offline: requests to the network",
-                "median": str(len(page["offline_network"])),
-                "target": "0",
-                "met": not page["offline_network"],
-            }
+            row(
+                f"repeat visit {page['path']} offline: requests to the network",
+                str(len(page["offline_network"])),
+                "0",
+                not page["offline_network"],
+            )
         )
     for page in scored:
         got = page["scores"]
         rows.append(
-            {
-                "benchmark": f"Lighthouse {label(page['path'])}: "
-                "performance / accessibility / best practices",
-                "median": " / ".join(str(got[category]) for category in TARGETS),
-                "target": " / ".join(f"≥ {value}" for value in TARGETS.values()),
-                "met": all(got[category] >= TARGETS[category] for category in TARGETS),
-            }
+            row(
+                f"Lighthouse {label(page['path'])}: performance / accessibility / best practices",
+                " / ".join(str(got[category]) for category in TARGETS),
+                " / ".join(f"≥ {value}" for value in TARGETS.values()),
+                all(got[category] >= TARGETS[category] for category in TARGETS),
+            )
         )
     if lighthouse_error:
-        rows.append(
-            {
-                "benchmark": "Lighthouse",
-                "median": f"not run: {str(lighthouse_error).strip().splitlines()[-1][:120]}",
-                "target": "",
-                "met": None,
-            }
-        )
+        reason = str(lighthouse_error).strip().splitlines()[-1][:120]
+        rows.append(row("Lighthouse", f"not run: {reason}"))
     return rows, details(weighed, scored, quick)
 
 
@@ -382,11 +341,3 @@ def details(weighed: list[dict], scored: list[dict], quick: bool) -> str:
             "cache first, so this only matters to a browser without one."
         )
     return "\n".join(lines)
-
-
-if __name__ == "__main__":
-    if sys.argv[1:] == ["--seed"]:
-        seed()
-    else:
-        rows, text = run(quick="--quick" in sys.argv)
-        print(text)

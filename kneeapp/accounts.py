@@ -1,12 +1,15 @@
-"""Account pages (sign up, sign in, password reset, profile, deletion) and the data export."""
+"""Account pages (sign up, sign in, password reset, profile, consent, deletion) and the data
+export."""
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 from drf_spectacular.types import OpenApiTypes
@@ -15,8 +18,10 @@ from rest_framework.decorators import api_view
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from kneeapp import consent
 from kneeapp.data_rights import delete_account_and_data, export_user_data
-from kneeapp.forms import DeleteAccountForm, ProfileForm, SignUpForm
+from kneeapp.forms import ConsentForm, DeleteAccountForm, ProfileForm, SignUpForm
+from kneeapp.models import Consent
 from kneeapp.signin import PasswordResetRequestForm, SignInForm
 from reminders.views import preferences_page
 
@@ -31,7 +36,8 @@ def signup(request: HttpRequest) -> HttpResponse:
         login(request, user, backend=settings.AUTHENTICATION_BACKENDS[0])
         messages.success(request, _("Welcome! Your account is ready."))
         return redirect("home")
-    return render(request, "kneeapp/signup.html", {"form": form})
+    context = {"form": form, "consent_paragraphs": consent.paragraphs()}
+    return render(request, "kneeapp/signup.html", context)
 
 
 class LoginView(auth_views.LoginView):
@@ -67,7 +73,49 @@ def profile(request: HttpRequest) -> HttpResponse:
         "kneeapp/profile.html",
         _("Your settings are saved."),
         staff_accesses=request.user.staff_accesses.all()[:STAFF_ACCESS_SHOWN],
+        consent=request.user.consents.first(),
     )
+
+
+def next_page(request: HttpRequest) -> str:
+    """Where the consent page sends the patient on: back where they were asked, if ours."""
+    wanted = request.POST.get("next") or request.GET.get("next") or ""
+    ours = url_has_allowed_host_and_scheme(
+        wanted, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return wanted if ours else ""
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def consent_page(request: HttpRequest) -> HttpResponse:
+    """Read the consent text; agree to it, or withdraw (``kneeapp/consent.py``)."""
+    user = request.user
+    if user.is_staff and request.method == "POST":
+        raise PermissionDenied  # staff are never asked: nothing of theirs to agree to here
+    form = ConsentForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if form.cleaned_data["action"] == ConsentForm.AGREE:
+            Consent.objects.give(user)
+            messages.success(request, _("Thank you. You can use kneeapp again."))
+            return redirect(next_page(request) or "home")
+        Consent.objects.withdraw(user)
+        messages.info(
+            request,
+            _(
+                "You withdrew your consent. Reminders have stopped and your physiotherapist "
+                "no longer sees your data."
+            ),
+        )
+        return redirect("consent")
+    context = {
+        "form": form,
+        "paragraphs": consent.paragraphs(),
+        "version": consent.CURRENT_VERSION,
+        "latest": user.consents.first(),
+        "next": next_page(request),
+    }
+    return render(request, "kneeapp/consent.html", context, status=400 if form.is_bound else 200)
 
 
 @login_required

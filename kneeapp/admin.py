@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kneeapp.audit import StaffAccess
 from kneeapp.data_rights import delete_account_and_data
-from kneeapp.models import User
+from kneeapp.models import Consent, User
 from reminders.preferences import follow_new_time_zone
 
 
@@ -56,8 +56,9 @@ class UserAdmin(BaseUserAdmin):
         qs = super().get_queryset(request)
         if request.user.is_superuser:
             return qs
-        # A physiotherapist (staff, not superuser) sees only the patients assigned to them.
-        return qs.filter(physiotherapist=request.user)
+        # A physiotherapist (staff, not superuser) sees only the patients assigned to them
+        # who have not withdrawn their consent.
+        return qs.patients_of(request.user)
 
     def get_readonly_fields(self, request, obj=None):
         if request.user.is_superuser:
@@ -99,3 +100,32 @@ class StaffAccessAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(Consent)
+class ConsentAdmin(admin.ModelAdmin):
+    """Who agreed to which version of the consent text, and who withdrew: for administrators
+    to read. A row is the patient's own act, so nobody adds, edits or deletes one here; it
+    goes with its account. Physiotherapists have no permission on it."""
+
+    list_display = ["patient", "version", "given_at", "withdrawn_at"]
+    list_filter = ["version"]
+    search_fields = ["patient__email", "patient__name"]
+    date_hierarchy = "given_at"
+    list_select_related = ["patient"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        # Only together with the account: the user admin's deletion asks about each row it
+        # takes with it (and refuses the whole deletion if one is not allowed).
+        match = request.resolver_match
+        return (
+            request.user.is_superuser
+            and match is not None
+            and (match.url_name or "").startswith("kneeapp_user_")
+        )

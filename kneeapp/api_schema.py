@@ -11,13 +11,20 @@ from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
 
-SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
-
 
 class ErrorDetailSerializer(serializers.Serializer):
     """A refusal that concerns no one field."""
 
     detail = serializers.CharField()
+
+
+class RefusalSerializer(ErrorDetailSerializer):
+    """A 403: not signed in, a bad CSRF token, or (``code``) consent is needed first."""
+
+    code = serializers.CharField(
+        required=False, help_text="`consent_required` when consent is needed first."
+    )
+    consent_url = serializers.CharField(required=False)
 
 
 FIELD_ERRORS = OpenApiResponse(
@@ -26,8 +33,10 @@ FIELD_ERRORS = OpenApiResponse(
     "or `detail` when the body is not JSON; nothing already saved was changed.",
 )
 NOT_SIGNED_IN = OpenApiResponse(
-    ErrorDetailSerializer,
-    description="Not signed in, or (for a signed-in change) the CSRF token is missing or wrong.",
+    RefusalSerializer,
+    description="Not signed in, or (for a signed-in change) the CSRF token is missing or wrong, "
+    "or `code` is `consent_required`: the signed-in patient has not agreed to the current text "
+    "about their health data, and must do so at `consent_url` first (nothing was done).",
 )
 NOT_FOUND = OpenApiResponse(
     description="No such object, or it is someone else's (both look the same), or a page "
@@ -88,13 +97,12 @@ class AutoSchema(SpectacularAutoSchema):
         where = {parameter["in"] for parameter in operation.get("parameters", [])}
         query = {p["name"] for p in operation.get("parameters", []) if p["in"] == "query"}
         has_body = "requestBody" in operation
-        security = operation.get("security", [])
-        anonymous_allowed = not security or {} in security
         errors = {}
         if has_body or query:
             errors["400"] = FIELD_ERRORS
-        if security and (not anonymous_allowed or self.method not in SAFE_METHODS):
-            errors["403"] = NOT_SIGNED_IN
+        # Any operation: a signed-in patient without consent is refused before the view
+        # (kneeapp/consent.py), besides the refusals of authentication and CSRF.
+        errors["403"] = NOT_SIGNED_IN
         if "path" in where or "page" in query:
             errors["404"] = NOT_FOUND
         if has_body:

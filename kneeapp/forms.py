@@ -1,17 +1,50 @@
-"""Account forms: sign up, profile and the confirmation for deleting an account."""
+"""Account forms: sign up, profile, consent and the confirmation for deleting an account."""
 
 from django import forms
 from django.contrib.auth.forms import BaseUserCreationForm
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from kneeapp.models import User, time_zone_names
+from kneeapp import consent
+from kneeapp.models import Consent, User, time_zone_names
 from kneeapp.signin import check_password
 from reminders.forms import PreferencesForm
 from reminders.preferences import FIELDS
 
 
-class SignUpForm(BaseUserCreationForm):
+class ConsentVersionMixin:
+    """The version of the consent text the page showed: agreeing to a text that changed
+    since (a page left open over a release) is refused, so a row never names a version its
+    patient did not read."""
+
+    def clean_consent_version(self):
+        # Left out (a client with no hidden field): the text in force, which it was sent.
+        version = self.cleaned_data.get("consent_version") or consent.CURRENT_VERSION
+        if version != consent.CURRENT_VERSION:
+            raise forms.ValidationError(
+                _("The text about your data has changed since this page opened: read it again.")
+            )
+        return version
+
+
+def consent_version_field():
+    return forms.CharField(
+        widget=forms.HiddenInput, required=False, initial=lambda: consent.CURRENT_VERSION
+    )
+
+
+class SignUpForm(ConsentVersionMixin, BaseUserCreationForm):
     time_zone = forms.CharField(widget=forms.HiddenInput, required=False)
+    consent = forms.BooleanField(
+        label=_(
+            "I agree that kneeapp keeps the health data I enter, as explained above, and "
+            "that my physiotherapist may read it."
+        ),
+        error_messages={
+            "required": _("Please tick this box: kneeapp cannot keep your diary without it.")
+        },
+    )
+    consent_version = consent_version_field()
 
     class Meta:
         model = User
@@ -29,11 +62,27 @@ class SignUpForm(BaseUserCreationForm):
         return value if value in time_zone_names() else "UTC"
 
     def save(self, commit=True):
+        """The account and its consent, in one transaction (never one without the other)."""
         user = super().save(commit=False)
         user.time_zone = self.cleaned_data["time_zone"]
         if commit:
-            user.save()
+            with transaction.atomic():
+                user.save()
+                Consent.objects.give(user, self.cleaned_data["consent_version"])
         return user
+
+
+class ConsentForm(ConsentVersionMixin, forms.Form):
+    """The consent page's two buttons: agree to the current text, or withdraw."""
+
+    AGREE, WITHDRAW = "agree", "withdraw"
+    action = forms.ChoiceField(choices=[(AGREE, _("I agree")), (WITHDRAW, _("Withdraw consent"))])
+    consent_version = consent_version_field()
+
+    def clean_consent_version(self):
+        if self.cleaned_data.get("action") == self.WITHDRAW:
+            return self.cleaned_data.get("consent_version")  # withdrawing needs no text read
+        return super().clean_consent_version()
 
 
 class ProfileForm(PreferencesForm):

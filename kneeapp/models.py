@@ -1,6 +1,7 @@
 """Accounts: the user (signed in with an email address), the profile settings on it, the
 user's sessions and the counters that throttle sign-in and password-reset attempts. The
-audit trail of staff access has its own module, ``kneeapp/audit.py``.
+audit trail of staff access has its own module, ``kneeapp/audit.py``, and so has consent to
+processing health data, ``kneeapp/consent.py``.
 
 This module imports no app: every app may point a foreign key at ``settings.AUTH_USER_MODEL``.
 """
@@ -57,7 +58,10 @@ class UserQuerySet(models.QuerySet):
         return self.filter(is_staff=True, is_active=True, groups__name=PHYSIOTHERAPISTS_GROUP)
 
     def patients_of(self, physiotherapist):
-        return self.filter(physiotherapist=physiotherapist)
+        """The patients whose data ``physiotherapist`` may see: those assigned to them who
+        have not withdrawn their consent. The one rule: every admin page of patients' data
+        narrows a physiotherapist's rows through it."""
+        return self.filter(sharing_condition(), physiotherapist=physiotherapist)
 
 
 class UserManager(BaseUserManager.from_queryset(UserQuerySet)):
@@ -343,3 +347,4 @@ class LoginThrottle(models.Model):
 
 # Models of their own modules, registered with this app when its models load.
 from kneeapp.audit import StaffAccess  # noqa: E402, F401
+from kneeapp.consent import Consent, sharing_condition  # noqa: E402, F401

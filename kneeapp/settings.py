@@ -155,6 +155,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "kneeapp.middleware.SessionTimeoutMiddleware",
+    # A patient without consent to the current text is asked first (kneeapp/consent.py).
+    "kneeapp.consent.ConsentMiddleware",
     # Every admin page that shows a patient's data is recorded (kneeapp/audit.py).
     "kneeapp.audit.StaffAccessMiddleware",
     "kneeapp.outbox.OutboxOwnerMiddleware",

@@ -21,6 +21,7 @@ account_urls = [
     path("login/", accounts.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", accounts.profile, name="profile"),
+    path("consent/", accounts.consent_page, name="consent"),
     path("delete/", accounts.delete_account, name="delete_account"),
     path(
         "password/",

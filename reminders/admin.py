@@ -140,6 +140,8 @@ class StretchPlanAdmin(admin.ModelAdmin):
     def owns(self, request, obj) -> bool:
         if obj is None or not is_physio_only(request):
             return True
+        # A second line behind get_queryset (managed_by), which has already left out the
+        # patients who withdrew their consent: no query here, it runs several times a page.
         return obj.patient.physiotherapist_id == request.user.pk
 
     def save_model(self, request, obj, form, change):
@@ -214,7 +216,7 @@ class ReadOnlyOwnPatients(admin.ModelAdmin):
     def get_queryset(self, request):
         rows = super().get_queryset(request).select_related("patient")
         if is_physio_only(request):
-            rows = rows.filter(patient__physiotherapist=request.user)
+            rows = rows.filter(patient__in=get_user_model().objects.patients_of(request.user))
         return rows
 
     def has_add_permission(self, request):

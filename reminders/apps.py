@@ -17,6 +17,11 @@ class RemindersConfig(AppConfig):
         if diary_hooks.plan_adherence_section not in extensions.report_sections:
             extensions.report_sections.append(diary_hooks.plan_adherence_section)
 
+    def consent_withdrawn(self, user) -> None:
+        from reminders.preferences import stop_reminders
+
+        stop_reminders(user, "consent withdrawn")
+
     def seed_demo(self, patient, physiotherapist, log) -> None:
         from reminders.data import seed
 

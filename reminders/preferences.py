@@ -3,7 +3,7 @@
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from reminders.models import ReminderSchedule
+from reminders.models import Delivery, ReminderSchedule, Status
 
 FIELDS = ["remind_by_email", "remind_by_push", "time_zone", "quiet_hours_start", "quiet_hours_end"]
 
@@ -29,3 +29,13 @@ def save_preferences(user, changes: dict) -> None:
 def follow_new_time_zone(user) -> None:
     """Move the reminders that follow ``user``'s own zone to the zone just saved."""
     ReminderSchedule.objects.following_patient_zone(user).reschedule()
+
+
+def stop_reminders(user, reason: str) -> int:
+    """Send ``user`` nothing more: both channels off, and whatever waits to be sent skipped
+    with ``reason`` (a worker claims only queued rows). How many waiting rows were skipped."""
+    with transaction.atomic():
+        save_preferences(user, {"remind_by_email": False, "remind_by_push": False})
+        return Delivery.objects.filter(patient=user, status=Status.QUEUED).update(
+            status=Status.SKIPPED, error=reason
+        )

@@ -13,7 +13,7 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.test import Client
 
-from kneeapp.models import PHYSIOTHERAPISTS_GROUP, User
+from kneeapp.models import PHYSIOTHERAPISTS_GROUP, Consent, User
 
 PASSWORD = "a-long-test-password-42"
 
@@ -30,12 +30,17 @@ def hash_with(hashers: tuple[str, ...]) -> str:
     return make_password(PASSWORD)
 
 
-def make_person(email: str, *, superuser: bool = False, **fields) -> User:
-    """A user whose password is PASSWORD (signing in with it checks the real hash)."""
+def make_person(email: str, *, superuser: bool = False, consented: bool = True, **fields) -> User:
+    """A user whose password is PASSWORD (signing in with it checks the real hash).
+
+    A patient has agreed to the current consent text, as at sign-up, unless ``consented``
+    is False (an account from before consent was asked for). Staff are never asked."""
     create = User.objects.create_superuser if superuser else User.objects.create_user
     user = create(email, None, **fields)
     user.password = password_hash()
     user.save(update_fields=["password"])
+    if consented and not user.is_staff:
+        Consent.objects.give(user)
     return user
 
 

@@ -11,6 +11,7 @@ from django.contrib.auth.models import Group
 from django.urls import reverse
 
 from kneeapp.audit import StaffAccess
+from kneeapp.models import Consent
 from reminders.models import (
     Delivery,
     DoctorAlert,
@@ -69,6 +70,7 @@ def filled(patient, physiotherapist, administrator):
     return {
         PlanTemplate: template,
         StaffAccess: access,
+        Consent: patient.consents.get(),
         Group: Group.objects.get(name="Physiotherapists"),
         type(patient): patient,
         Exercise: plan.items.first().exercise,

@@ -10,6 +10,7 @@ import datetime as dt
 import zoneinfo
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import F, Q
@@ -31,7 +32,9 @@ class StretchPlanQuerySet(models.QuerySet):
         return self.filter(patient=patient)
 
     def managed_by(self, physiotherapist):
-        return self.filter(patient__physiotherapist=physiotherapist)
+        """Plans of the patients ``physiotherapist`` may see (``patients_of``)."""
+        patients = get_user_model().objects.patients_of(physiotherapist)
+        return self.filter(patient__in=patients)
 
     def current(self, on: dt.date):
         return self.filter(Q(ends_on__isnull=True) | Q(ends_on__gte=on), starts_on__lte=on)

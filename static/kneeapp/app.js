@@ -11,6 +11,13 @@ window.addEventListener("online", showConnection);
 window.addEventListener("offline", showConnection);
 showConnection();
 
+// The outbox (kneeapp/outbox.js) keeps writes the server refused until the person agrees to
+// the current consent text: say so, with the way to the consent page.
+const consentBanner = document.getElementById("consent-banner");
+window.addEventListener("kneeapp:outbox", (event) => {
+  if (consentBanner) consentBanner.hidden = !event.detail.consentRequired;
+});
+
 if ("serviceWorker" in navigator) {
   navigator.serviceWorker.register("/sw.js", { scope: "/" }).catch((error) => {
     console.warn("kneeapp: the service worker could not be registered", error);

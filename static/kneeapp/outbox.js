@@ -6,7 +6,8 @@
 //
 //   enqueue({id, method = "PUT", url, body, label})  keep a write (body: JSON-ready); a newer
 //                                                    enqueue of the same id replaces the older
-//   flush()       send what waits; resolves {sent, failed, retry}
+//   flush()       send what waits; resolves {sent, failed, retry} (and consentRequired: true
+//                 when the server asked for consent first)
 //   pending()     every kept write, oldest first: {id, method, url, body, label, status
 //                 ("pending" | "failed"), attempts, error, queuedAt}
 //   retry(id)     put a failed write back to "pending" and flush
@@ -23,6 +24,12 @@
 // it, the data is fine). Any other 4xx marks it "failed" with the server's message: it stays
 // visible until the person retries or removes it, never dropped silently.
 //
+// A 403 with {"code": "consent_required"} (kneeapp/consent.py: the person has not agreed to
+// the current text about their data) keeps the write too, marked `consentRequired`, and ends
+// the flush: every other write waits for the same thing. The "kneeapp:outbox" event's detail
+// then says `consentRequired: true`, for the page to send the person to the consent page;
+// once they agree, the next flush sends everything.
+//
 // Each write carries its author's key (the page's <meta name="kneeapp-owner">, kneeapp/outbox.py)
 // and is sent with it as X-Kneeapp-Owner: on a shared phone, one person's writes are shown to
 // and sent for that person only, and the server refuses (403, kept) a write sent while someone
@@ -37,6 +44,7 @@
   const EVENT = "kneeapp:outbox";
   const SENT_EVENT = "kneeapp:outbox-sent";
   const CHANNEL_NAME = "kneeapp-outbox";
+  const CONSENT_REQUIRED = "consent_required";
   const isPage = typeof scope.document !== "undefined";
   const channel = "BroadcastChannel" in scope ? new BroadcastChannel(CHANNEL_NAME) : null;
   let lastQueuedAt = 0;
@@ -114,6 +122,7 @@
     const detail = {
       pending: items.filter((item) => item.status === "pending").length,
       failed: items.filter((item) => item.status === "failed").length,
+      consentRequired: items.some((item) => item.consentRequired),
       items,
     };
     if (isPage) scope.dispatchEvent(new CustomEvent(EVENT, { detail }));
@@ -211,16 +220,19 @@
       if (isPage) scope.dispatchEvent(new CustomEvent(SENT_EVENT, { detail }));
       return true;
     }
+    const consentRequired = response.status === 403 && data?.code === CONSENT_REQUIRED;
     const transient = [401, 403, 408, 429].includes(response.status) || response.status >= 500;
     const error = `${response.status}: ${describe(data)}`;
+    const attempts = item.attempts + 1;
     if (transient) {
       summary.retry += 1;
-      await update(item, { attempts: item.attempts + 1, error });
+      if (consentRequired) summary.consentRequired = true;
+      await update(item, { attempts, error, consentRequired });
     } else {
       summary.failed += 1;
-      await update(item, { attempts: item.attempts + 1, error, status: "failed" });
+      await update(item, { attempts, error, consentRequired: false, status: "failed" });
     }
-    return true;
+    return !consentRequired; // the rest would be refused the same way until they agree
   }
 
   async function flushNow() {

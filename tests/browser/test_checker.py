@@ -2,9 +2,8 @@
 
 import pytest
 
-from kneeapp.models import User
 from tests.browser.conftest import PHONE, wait_for_service_worker
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, make_person
 from triage.models import Assessment
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -139,7 +138,7 @@ def test_offline_after_the_first_visit_the_checker_gives_the_same_result_as_onli
 
 def test_a_result_made_offline_is_saved_to_the_account_when_back_online(page, phone):
     # Not the shared persona: its physiotherapist group is gone in a transactional test.
-    patient = User.objects.create_user("offline-patient@test.example", PASSWORD)
+    patient = make_person("offline-patient@test.example")
     sign_in(page, patient.email)
     page.goto("/triage/")
     wait_for_service_worker(page)

@@ -20,6 +20,7 @@ def test_it_signs_up_with_email_and_password_and_signs_in(anonymous_client):
             "password1": PASSWORD,
             "password2": PASSWORD,
             "time_zone": "Europe/Berlin",
+            "consent": "on",
         },
     )
     assert response.status_code == 302
@@ -58,6 +59,7 @@ def test_an_unknown_time_zone_from_the_browser_falls_back_to_utc(anonymous_clien
             "password1": PASSWORD,
             "password2": PASSWORD,
             "time_zone": "Mars/Olympus",
+            "consent": "on",
         },
     )
     assert User.objects.get(email="tz@example.com").time_zone == "UTC"
@@ -261,3 +263,4 @@ def test_seed_demo_is_idempotent_and_prints_passwords_once(db):
     assert physio.is_physiotherapist
     assert patient.physiotherapist == physio
     assert User.objects.count() == 2
+    assert patient.consents.count() == 1 and not physio.consents.exists()

@@ -1,11 +1,12 @@
-"""Fixtures for the fault tests: see processes.py."""
+"""Fixtures for the fault tests: see harness.py and tests/processes.py."""
 
 import os
 import shutil
 
 import pytest
 
-from tests.reliability.processes import App, PrivateRedis, migrated_template
+from tests.processes import PrivateRedis
+from tests.reliability.harness import App, migrated_template
 
 # Short clocks for the tests: a claim's lease, the sweep's patience, retries, Redis's
 # redelivery of unacknowledged messages.

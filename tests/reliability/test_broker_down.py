@@ -12,16 +12,7 @@ import uuid
 import pytest
 import requests
 
-from tests.reliability.processes import (
-    PASSWORD,
-    SMTPSink,
-    dispatch_here,
-    dispatch_through_broker,
-    parse,
-    setup_code,
-    stays_false,
-    wait_until,
-)
+from tests.reliability.harness import PASSWORD, SMTPSink, parse, stays_false, wait_until
 
 pytestmark = pytest.mark.production
 
@@ -64,9 +55,9 @@ def test_with_redis_down_people_carry_on_and_due_reminders_go_out_once_it_is_bac
     private_redis.start()
     with SMTPSink() as smtp:
         app = make_app(REDIS_URL=private_redis.url, EMAIL_URL=smtp.url)
-        app.shell(setup_code())
+        app.set_up()
         app.worker()
-        web = app.web()
+        web = app.web().url
         private_redis.kill()
 
         # A person's morning, with the broker down.
@@ -100,7 +91,7 @@ def test_with_redis_down_people_carry_on_and_due_reminders_go_out_once_it_is_bac
 
         # A dispatch pass (a worker that had its message before Redis went): the slot is
         # taken and the delivery recorded; publishing it fails, and that is only a warning.
-        said = dispatch_here(app)
+        said = app.dispatch(through_broker=False)
         assert "broker unreachable" in said and "Traceback" not in said
         [(_id, channel, status, attempts, _error)] = app.deliveries()
         assert (channel, status, attempts) == ("email", "queued", 0)
@@ -108,7 +99,7 @@ def test_with_redis_down_people_carry_on_and_due_reminders_go_out_once_it_is_bac
         # Redis is back: the worker reconnects, and the next pass (published as beat does)
         # hands the stranded delivery over again.
         private_redis.start()
-        dispatch_through_broker(app, now="2026-06-01T07:01:00+00:00")
+        app.dispatch(now="2026-06-01T07:01:00+00:00")
         wait_until(lambda: app.deliveries()[0][2] == "sent", 90, message="the reminder")
         assert stays_false(lambda: len(smtp.handler.attempts) > 1, 3)
 

@@ -12,14 +12,7 @@ import json
 import pytest
 
 from reminders.sending import MAX_ATTEMPTS
-from tests.reliability.processes import (
-    SMTPSink,
-    dispatch_through_broker,
-    parse,
-    setup_code,
-    stays_false,
-    wait_until,
-)
+from tests.reliability.harness import SMTPSink, parse, stays_false, wait_until
 from tests.reminders.peers import BrowserSubscription, PushEndpoint, b64url
 
 pytestmark = pytest.mark.production
@@ -30,7 +23,7 @@ FINISHED = ("sent", "failed")
 def run_until_finished(app, settle_on) -> tuple:
     """Dispatch the due reminder, let a worker send it; the delivery row once it is done."""
     app.worker(pool="solo")
-    dispatch_through_broker(app)
+    app.dispatch()
     wait_until(
         lambda: app.deliveries() and app.deliveries()[0][2] in FINISHED, 60, message="an end"
     )
@@ -41,15 +34,22 @@ def run_until_finished(app, settle_on) -> tuple:
     return delivery
 
 
-def test_smtp_refusing_for_a_while_is_retried_and_the_reminder_sent_once(make_app, broker):
-    script = ["421 4.3.2 Service not available, closing", "451 4.3.0 Try again later"]
-    with SMTPSink(script=script) as smtp:
+def email_reminder(make_app, broker, **script) -> tuple:
+    """The due email reminder sent to an SMTP server answering from ``script``: the delivery
+    row's (status, attempts, error) once it is done, and the server."""
+    with SMTPSink(**script) as smtp:
         app = make_app(REDIS_URL=broker, EMAIL_URL=smtp.url)
-        app.shell(setup_code())
+        app.set_up()
         _id, _channel, status, attempts, error = run_until_finished(
             app, lambda: len(smtp.handler.attempts)
         )
-    assert (status, attempts, error) == ("sent", 3, "")
+    return (status, attempts, error), smtp
+
+
+def test_smtp_refusing_for_a_while_is_retried_and_the_reminder_sent_once(make_app, broker):
+    script = ["421 4.3.2 Service not available, closing", "451 4.3.0 Try again later"]
+    delivery, smtp = email_reminder(make_app, broker, script=script)
+    assert delivery == ("sent", 3, "")
     [envelope] = smtp.messages
     assert parse(envelope)["Subject"] == "Time to stretch"
     # The three tries were the same message.
@@ -57,38 +57,33 @@ def test_smtp_refusing_for_a_while_is_retried_and_the_reminder_sent_once(make_ap
 
 
 def test_smtp_refusing_for_good_is_a_recorded_failure_after_the_last_retry(make_app, broker):
-    with SMTPSink(always="451 4.3.0 Try again later") as smtp:
-        app = make_app(REDIS_URL=broker, EMAIL_URL=smtp.url)
-        app.shell(setup_code())
-        _id, _channel, status, attempts, error = run_until_finished(
-            app, lambda: len(smtp.handler.attempts)
-        )
+    (status, attempts, error), smtp = email_reminder(
+        make_app, broker, always="451 4.3.0 Try again later"
+    )
     assert (status, attempts) == ("failed", MAX_ATTEMPTS)
     assert error.startswith("gave up: email:") and "451" in error
     assert smtp.messages == [] and len(smtp.handler.attempts) == MAX_ATTEMPTS
 
 
 def test_an_smtp_address_refused_for_good_fails_at_once(make_app, broker):
-    with SMTPSink(always="550 5.1.1 No such user") as smtp:
-        app = make_app(REDIS_URL=broker, EMAIL_URL=smtp.url)
-        app.shell(setup_code())
-        _id, _channel, status, attempts, error = run_until_finished(
-            app, lambda: len(smtp.handler.attempts)
-        )
+    (status, attempts, error), _smtp = email_reminder(
+        make_app, broker, always="550 5.1.1 No such user"
+    )
     assert (status, attempts) == ("failed", 1) and "550" in error
 
 
 def push_app(make_app, broker, endpoint, browser):
     app = make_app(REDIS_URL=broker)
-    app.shell(
-        setup_code(email=False, push=True)
-        + f"""
+    app.set_up(
+        email=False,
+        push=True,
+        more=f"""
 from reminders.models import PushSubscription
 PushSubscription.objects.create(
     patient=patient, endpoint="{endpoint.url}/push/phone-1",
     p256dh="{browser.p256dh}", auth="{b64url(browser.auth)}",
 )
-"""
+""",
     )
     return app
 

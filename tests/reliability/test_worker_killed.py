@@ -20,15 +20,7 @@ import signal
 
 import pytest
 
-from tests.reliability.processes import (
-    SMTPSink,
-    dispatch_through_broker,
-    parse,
-    setup_code,
-    stays_false,
-    wait_until,
-    worker_child,
-)
+from tests.reliability.harness import SMTPSink, parse, stays_false, wait_until, worker_child
 
 pytestmark = pytest.mark.production
 
@@ -49,9 +41,9 @@ def test_a_worker_killed_mid_send_sends_the_reminder_once(victim, after_handoff,
             BROKER_VISIBILITY_TIMEOUT="3",
             BROKER_RESTORE_INTERVAL="1",
         )
-        app.shell(setup_code())
+        app.set_up()
         worker = app.worker()
-        dispatch_through_broker(app)
+        app.dispatch()
         assert smtp.handler.stalled.wait(60), app.logs()
         [(_id, _channel, status, attempts, _error)] = app.deliveries()
         assert (status, attempts) == ("sending", 1)

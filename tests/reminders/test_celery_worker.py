@@ -9,15 +9,13 @@ import email
 import email.policy
 import os
 import sqlite3
-import subprocess
-import sys
 import textwrap
 import time
 
 import pytest
 import redis
-from django.conf import settings
 
+from tests.processes import ALONE, Processes, environment, flush_redis, manage
 from tests.reminders.peers import LoopbackSMTP
 
 REDIS_URL = "redis://127.0.0.1:6379/11"  # a database number no other test uses
@@ -36,23 +34,9 @@ def redis_db():
         if os.environ.get("CI") == "true":
             pytest.fail(f"Redis is not reachable at {REDIS_URL}")
         pytest.skip(f"no Redis at {REDIS_URL} (CI runs this test)")
-    client = redis.Redis.from_url(REDIS_URL)
-    client.flushdb()
+    flush_redis(REDIS_URL)
     yield REDIS_URL
-    client.flushdb()
-
-
-def run_manage(env, *args, timeout=120):
-    result = subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=settings.BASE_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    return result.stdout
+    flush_redis(REDIS_URL)
 
 
 SETUP = textwrap.dedent(
@@ -82,15 +66,9 @@ TRIGGER = (
 
 @pytest.mark.production
 def test_a_real_worker_sends_a_due_reminder_through_a_real_smtp_server(redis_db, tmp_path):
+    database = tmp_path / "worker.sqlite3"
     with LoopbackSMTP() as smtp:
-        env = {
-            key: value
-            for key, value in os.environ.items()
-            if not key.startswith(("DATABASE_URL", "REDIS_URL", "EMAIL_URL", "CELERY_"))
-        }
-        database = tmp_path / "worker.sqlite3"
-        env.update(
-            DJANGO_SETTINGS_MODULE="kneeapp.settings",
+        env = environment(
             KNEEAPP_VAR_DIR=str(tmp_path / "var"),
             DATABASE_URL=f"sqlite:///{database}",
             REDIS_URL=redis_db,
@@ -99,44 +77,16 @@ def test_a_real_worker_sends_a_due_reminder_through_a_real_smtp_server(redis_db,
             DEBUG="true",
             LOG_LEVEL="WARNING",
         )
-        run_manage(env, "migrate", "--noinput")
-        run_manage(env, "shell", "-c", SETUP)
-        worker = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "kneeapp",
-                "worker",
-                "--pool=solo",
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
-                "--loglevel=WARNING",
-            ],
-            cwd=settings.BASE_DIR,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        try:
-            run_manage(env, "shell", "-c", TRIGGER)
-            arrived = smtp.handler.received.wait(timeout=60)
-            if not arrived:
-                worker.terminate()
-                pytest.fail(f"no email arrived; worker said:\n{worker.communicate()[0][-3000:]}")
+        manage(env, "migrate", "--noinput")
+        manage(env, "shell", "-c", SETUP)
+        with Processes(env, tmp_path) as processes:
+            processes.worker("--pool=solo", *ALONE, "--loglevel=WARNING")
+            manage(env, "shell", "-c", TRIGGER)
+            if not smtp.handler.received.wait(timeout=60):
+                pytest.fail(f"no email arrived; worker said:\n{processes.logs()}")
             # The same dispatch again (a second beat host) sends nothing more.
-            run_manage(env, "shell", "-c", TRIGGER)
+            manage(env, "shell", "-c", TRIGGER)
             time.sleep(3)
-        finally:
-            worker.terminate()
-            try:
-                worker.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                worker.kill()
-                worker.wait()
     [envelope] = smtp.messages
     assert envelope.rcpt_tos == ["patient@worker.example"]
     message = email.message_from_bytes(envelope.content, policy=email.policy.default)

@@ -203,8 +203,9 @@ PAGES = [
             "password1": NEW_PASSWORD,
             "password2": NEW_PASSWORD,
             "time_zone": "Europe/Paris",
+            "consent": "on",
         },
-        ("email", "password1", "password2", "time_zone"),
+        ("email", "password1", "password2", "time_zone", "consent"),
         signed_in=False,
     ),
     Page(

@@ -24,7 +24,7 @@ from diary.models import DiaryEntry
 from kneeapp.models import PHYSIOTHERAPISTS_GROUP, User
 from reminders.library import ensure_library
 from reminders.models import Completion, PlanItem, PushSubscription, ReminderSchedule, StretchPlan
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, make_person
 from triage.engine import assess
 from triage.knowledge import load_knowledge
 from triage.models import Assessment
@@ -49,12 +49,8 @@ def make_patient(email="fuzz-patient@test.example"):
         email=f"physio-of-{email}", password=password_hash(), is_staff=True
     )
     physiotherapist.groups.add(Group.objects.get_or_create(name=PHYSIOTHERAPISTS_GROUP)[0])
-    patient = User.objects.create(
-        email=email,
-        password=password_hash(),
-        name="Pat",
-        physiotherapist=physiotherapist,
-        time_zone="Europe/London",
+    patient = make_person(
+        email, name="Pat", physiotherapist=physiotherapist, time_zone="Europe/London"
     )
     seed_patient(patient, physiotherapist)
     return patient

@@ -6,6 +6,7 @@ access rules stand between another persona and a change.
 
 from django.utils import timezone
 
+from kneeapp.consent import CURRENT_VERSION
 from tests.diary.conftest import body as entry_body
 
 
@@ -60,6 +61,7 @@ BODIES = {
         {"email": w.patient.email, "password1": "a-long-pass-42", "password2": "a-long-pass-42"}
     ),
     ("profile", "POST"): lambda w: form({"name": "Renamed", "time_zone": "Europe/Paris"}),
+    ("consent", "POST"): lambda w: form({"action": "agree", "consent_version": CURRENT_VERSION}),
     ("delete_account", "POST"): lambda w: form({"confirm": "on"}),
     ("password_change", "POST"): lambda w: form({}),
     ("password_reset", "POST"): lambda w: form({"email": w.patient.email}),

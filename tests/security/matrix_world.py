@@ -26,7 +26,7 @@ from django.utils.http import urlsafe_base64_encode
 
 from diary.models import DiaryEntry
 from kneeapp.audit import Action, StaffAccess
-from kneeapp.models import PHYSIOTHERAPISTS_GROUP, User
+from kneeapp.models import PHYSIOTHERAPISTS_GROUP, Consent, User
 from reminders.library import ensure_library
 from reminders.models import (
     AlertKind,
@@ -246,6 +246,7 @@ class World:
                 Delivery.objects.filter(patient=user),
                 DoctorAlert.objects.filter(patient=user),
                 PushSubscription.objects.filter(patient=user),
+                Consent.objects.filter(patient=user),
                 User.objects.filter(pk=user.pk),
             ]
             # Compiled once: the matrix takes two fingerprints per request.
@@ -337,6 +338,7 @@ def things_of(patient: User, physiotherapist: User) -> dict[str, models.Model]:
             what="stretch plan",
             object_id=str(plan.pk),
         ),
+        "consent": Consent.objects.give(patient),
         "pushsubscription": PushSubscription.objects.create(
             patient=patient,
             endpoint=f"https://push.example/phone-of-{patient.pk}",

@@ -69,3 +69,20 @@ def test_anonymous_requests_get_documented_answers(case):
 @EXAMPLES
 def test_a_patients_requests_get_documented_answers(case, signed_in_patient):
     case.call_and_validate()
+
+
+@pytest.fixture
+def patient_without_consent(db):
+    """A patient asked to agree to a new consent text: the API refuses before any view."""
+    patient = make_patient()
+    patient.consents.all().delete()
+    PatientSession.current = session_of(patient)
+    yield patient
+    PatientSession.current = {}
+
+
+@schema.auth(PatientSession, refresh_interval=None)
+@schema.parametrize()
+@EXAMPLES
+def test_a_patient_without_consent_gets_documented_answers(case, patient_without_consent):
+    case.call_and_validate()

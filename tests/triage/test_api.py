@@ -184,7 +184,7 @@ def test_the_openapi_schema_describes_both_endpoints(anonymous_client):
 def test_the_export_holds_the_patients_assessments(patient, patient_client):
     post(patient_client, {"answers": {"heard_pop": True}})
     export = patient_client.get("/api/v1/me/export/").json()
-    assert export["triage"]["assessments"][0]["answers"] == {"heard_pop": True}
+    assert export["data"]["triage.Assessment"][0]["answers"] == {"heard_pop": True}
 
 
 def test_an_anonymous_assessment_cannot_be_read_back_by_posting_its_id_again(

@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from kneeapp.data_rights import seed_demo
-from kneeapp.models import PHYSIOTHERAPISTS_GROUP, User
+from kneeapp.models import PHYSIOTHERAPISTS_GROUP, Consent, User
 
 PHYSIO_EMAIL = "physio@example.com"
 PATIENT_EMAIL = "patient@example.com"
@@ -44,6 +44,8 @@ def seed(log) -> dict[str, str]:
         physiotherapist=physio,
         time_zone="Europe/London",
     )
+    if PATIENT_EMAIL in created:  # as at sign-up: agreed to the consent text of the day
+        Consent.objects.give(patient)
     seed_demo(patient, physio, log)
     return created
 

@@ -16,6 +16,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from reminders.admin import WeekdaysField, is_physio_only
@@ -124,8 +125,21 @@ class ExerciseAdmin(OwnedByPhysio, admin.ModelAdmin):
         else:
             ExerciseOwner.objects.filter(exercise=obj).delete()
 
+    readonly_fields = ["drawing"]
+
     def get_fields(self, request, obj=None):
-        return EXERCISE_FIELDS if is_physio_only(request) else [*EXERCISE_FIELDS, "owner"]
+        fields = [*EXERCISE_FIELDS, "drawing"]
+        return fields if is_physio_only(request) else [*fields, "owner"]
+
+    @admin.display(description=_("drawing"))
+    def drawing(self, exercise):
+        if not exercise.illustration:
+            return "-"
+        return format_html(
+            '<img src="{}" alt="{}" width="240" height="160">',
+            exercise.illustration_url,
+            exercise.get_illustration_display(),
+        )
 
     def has_change_permission(self, request, obj=None):
         if not is_physio_only(request):

@@ -56,6 +56,12 @@ def test_the_library_has_at_least_24_exercises_each_complete():
         assert exercise.illustration, exercise.slug
 
 
+def test_every_calf_exercise_says_to_get_help_for_the_signs_of_a_clot():
+    for exercise in ensure_library().values():
+        if exercise.body_area == "calf":
+            assert "blood clot" in exercise.cautions, exercise.slug
+
+
 def test_the_library_covers_stretches_mobility_strength_and_balance():
     library = ensure_library()
     stretched = {e.body_area for e in library.values() if e.kind == ExerciseKind.STRETCH}
@@ -118,6 +124,7 @@ def test_a_physio_cannot_change_a_shared_exercise(physiotherapist_client):
     calf = ensure_library()["calf-wall-stretch"]
     page = physiotherapist_client.get(change_url(calf))
     assert page.status_code == 200 and "_save" not in page.content.decode()  # read-only
+    assert calf.illustration_url in page.content.decode()  # the drawing, to see the movement
     data = {"name": "Rewritten", "instructions": "Rewritten", "slug": calf.slug}
     assert physiotherapist_client.post(change_url(calf), data).status_code == 403
     delete = reverse("admin:reminders_exercise_delete", args=[calf.pk])

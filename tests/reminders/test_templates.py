@@ -46,6 +46,7 @@ def test_the_seven_condition_templates_each_have_exercises_doses_and_a_schedule(
         assert len(items) >= 3, slug
         assert all(item.hold_seconds and item.reps and item.sets for item in items), slug
         assert template.times.exists(), slug
+        assert "possible" in template.condition_notes, slug  # possible causes, no diagnosis
 
 
 def test_seeding_the_templates_twice_makes_nothing_twice():

@@ -11,6 +11,7 @@ from django.contrib.auth.models import Group, Permission
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.urls import reverse
+from django.utils.html import escape
 
 from kneeapp.models import PHYSIOTHERAPISTS_GROUP
 from reminders.library import ensure_library, library_data
@@ -255,3 +256,11 @@ def test_the_migrations_keep_plans_schedules_and_deliveries_and_take_the_library
     codenames = set(group.permissions.values_list("codename", flat=True))
     assert "change_exercise" not in codenames and "add_exercise" in codenames
     assert {"add_plantemplate", "change_plantemplate"} <= codenames
+
+
+def test_the_patient_reads_each_stretchs_cautions_on_the_page_and_in_the_api(patient_client, plan):
+    cautions = plan.items.first().exercise.cautions
+    page = patient_client.get(reverse("reminders:plan")).content.decode()
+    assert escape(cautions) in page
+    items = patient_client.get("/api/v1/plan/").json()["plan"]["items"]
+    assert cautions in {item["cautions"] for item in items}

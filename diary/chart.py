@@ -13,6 +13,8 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from diary.models import DiaryEntry
+
 PERIODS = (30, 90, 365)
 WIDTH, HEIGHT = 320, 180
 LEFT, RIGHT, TOP, BOTTOM = 28, 8, 10, 24  # room for the axis labels
@@ -100,6 +102,13 @@ def summarise(daily: list[tuple[datetime.date, float]]) -> str:
         "span": span_words((last_day - first_day).days),
         "trend": trend,
     }
+
+
+def last_days(patient, days: int) -> Chart:
+    """The chart of ``patient``'s last ``days`` local days, today included."""
+    end = patient.today()
+    start = end - datetime.timedelta(days=days - 1)
+    return build(DiaryEntry.objects.of(patient).between(start, end).daily_pain(), start, end)
 
 
 def build(daily: list[tuple[datetime.date, float]], start, end) -> Chart:

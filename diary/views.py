@@ -1,6 +1,5 @@
 """Pages of the diary: today's entry, the history, an entry, the chart, the doctor's report."""
 
-import datetime
 import uuid
 
 from django.contrib import messages
@@ -103,13 +102,6 @@ def history(request: HttpRequest) -> HttpResponse:
     )
 
 
-def chart_for(patient, days: int) -> chart.Chart:
-    end = patient.today()
-    start = end - datetime.timedelta(days=days - 1)
-    daily = DiaryEntry.objects.of(patient).between(start, end).daily_pain()
-    return chart.build(daily, start, end)
-
-
 @login_required
 @require_GET
 def pain_chart(request: HtmxHttpRequest) -> HttpResponse:
@@ -120,7 +112,7 @@ def pain_chart(request: HtmxHttpRequest) -> HttpResponse:
     if days not in chart.PERIODS:
         days = chart.PERIODS[0]
     template = "diary/chart.html#chart" if request.htmx else "diary/chart.html"
-    context = {"chart": chart_for(request.user, days), "days": days, "periods": chart.PERIODS}
+    context = {"chart": chart.last_days(request.user, days), "days": days, "periods": chart.PERIODS}
     return render(request, template, context)
 
 

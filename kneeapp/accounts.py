@@ -7,11 +7,13 @@ from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework.decorators import api_view
@@ -20,9 +22,17 @@ from rest_framework.response import Response
 
 from kneeapp import consent
 from kneeapp.data_rights import delete_account_and_data, export_user_data
-from kneeapp.forms import ConsentForm, DeleteAccountForm, ProfileForm, SignUpForm
-from kneeapp.models import Consent
+from kneeapp.forms import (
+    ConsentForm,
+    DeleteAccountForm,
+    InvitedSignUpForm,
+    ProfileForm,
+    SignUpForm,
+)
+from kneeapp.invitations import open_invitation
+from kneeapp.models import Consent, User
 from kneeapp.signin import PasswordResetRequestForm, SignInForm
+from reminders.plans import end_plans
 from reminders.views import preferences_page
 
 
@@ -137,3 +147,71 @@ def export(request: Request) -> Response:
     response = Response(export_user_data(request.user))
     response["Content-Disposition"] = 'attachment; filename="kneeapp-export.json"'
     return response
+
+
+# Invitations from a physiotherapist (kneeapp/invitations.py)
+
+
+def end_link(patient) -> None:
+    """The patient ends the link with their physiotherapist: access goes at once, and so do
+    the physiotherapist's plans from today (a plan that has not started is removed)."""
+    with transaction.atomic():
+        end_plans(patient)
+        patient.physiotherapist = None
+        patient.save(update_fields=["physiotherapist"])
+
+
+@require_http_methods(["GET", "POST"])
+def invitation_page(request: HttpRequest, token: str) -> HttpResponse:
+    found = open_invitation(token)
+    if found is None:
+        return render(request, "kneeapp/invitation.html", {"invitation": None}, status=404)
+    context = {"invitation": found, "physiotherapist": found.physiotherapist}
+    user = request.user
+    if user.is_authenticated:
+        if user.is_staff:
+            raise Http404  # staff are not patients
+        if user.email != found.email:
+            # A link sent on to someone else does not make them this physiotherapist's patient.
+            return render(request, "kneeapp/invitation.html", context | {"other": True}, status=403)
+        if request.method == "POST":
+            with transaction.atomic():
+                locked = open_invitation(token, for_update=True)
+                if locked is None:
+                    return render(request, "kneeapp/invitation.html", {"invitation": None}, 404)
+                locked.accept(user)
+            messages.success(
+                request,
+                _("%(physio)s is now your physiotherapist.") % {"physio": found.physiotherapist},
+            )
+            return redirect("profile")
+        return render(request, "kneeapp/invitation.html", context)
+    if User.objects.filter(email=found.email).exists():
+        return redirect(f"{reverse('login')}?next={request.path}")
+    form = InvitedSignUpForm(found.email, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            locked = open_invitation(token, for_update=True)
+            if locked is None:
+                return render(request, "kneeapp/invitation.html", {"invitation": None}, 404)
+            patient = form.save()
+            locked.accept(patient)
+        login(request, patient, backend=settings.AUTHENTICATION_BACKENDS[0])
+        messages.success(request, _("Welcome! Your account is ready and linked."))
+        return redirect("profile")
+    context |= {"form": form, "consent_paragraphs": consent.paragraphs()}
+    return render(request, "kneeapp/invitation.html", context)
+
+
+@login_required
+@require_POST
+def end_physiotherapist(request: HttpRequest) -> HttpResponse:
+    if request.user.physiotherapist_id is None:
+        raise Http404
+    physio = request.user.physiotherapist
+    end_link(request.user)
+    messages.success(
+        request,
+        _("%(physio)s can no longer see your data, and their plan has ended.") % {"physio": physio},
+    )
+    return redirect("profile")

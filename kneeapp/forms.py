@@ -72,6 +72,20 @@ class SignUpForm(ConsentVersionMixin, BaseUserCreationForm):
         return user
 
 
+class InvitedSignUpForm(SignUpForm):
+    """Sign-up from a physiotherapist's invitation: for the invited address only (a link sent
+    on to someone else does not make them that physiotherapist's patient)."""
+
+    def __init__(self, email: str, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.invited_email = email
+        self.fields["email"].initial = email
+        self.fields["email"].disabled = True
+
+    def clean_email(self):
+        return self.invited_email
+
+
 class ConsentForm(ConsentVersionMixin, forms.Form):
     """The consent page's two buttons: agree to the current text, or withdraw."""
 

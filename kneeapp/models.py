@@ -348,3 +348,4 @@ class LoginThrottle(models.Model):
 # Models of their own modules, registered with this app when its models load.
 from kneeapp.audit import StaffAccess  # noqa: E402, F401
 from kneeapp.consent import Consent, sharing_condition  # noqa: E402, F401
+from kneeapp.invitations import Invitation  # noqa: E402, F401

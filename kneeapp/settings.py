@@ -267,8 +267,11 @@ SESSION_COOKIE_AGE = envint("SESSION_COOKIE_AGE", 60 * 60 * 12)
 SESSION_IDLE_TIMEOUT = envint("SESSION_IDLE_TIMEOUT", 30 * 60)
 # How long the audit trail of staff access keeps a row (kneeapp/audit.py): 6 years.
 AUDIT_RETENTION_DAYS = envint("AUDIT_RETENTION_DAYS", 6 * 365)
+# How long a physiotherapist's invitation link works (kneeapp/invitations.py).
+INVITATION_DAYS = envint("INVITATION_DAYS", 14)
 for _name in (
     "AUDIT_RETENTION_DAYS",
+    "INVITATION_DAYS",
     "SESSION_COOKIE_AGE",
     "SESSION_IDLE_TIMEOUT",
     "SIGN_IN_FAILURES_PER_ACCOUNT",

@@ -11,7 +11,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from kneeapp import audit
-from kneeapp.models import User, UserSession
+from kneeapp.models import Invitation, User, UserSession
 
 
 @shared_task
@@ -53,4 +53,19 @@ def send_password_reset(user_id: int | None) -> bool:
     subject = loader.render_to_string("kneeapp/password_reset_subject.txt", context)
     body = loader.render_to_string("kneeapp/password_reset_email.txt", context)
     EmailMultiAlternatives("".join(subject.splitlines()), body, to=[user.email]).send()
+    return True
+
+
+@shared_task
+def send_invitation(invitation_id: int) -> bool:
+    """Email a physiotherapist's invitation; the link is built here from ``SITE_URL``."""
+    if not isinstance(invitation_id, int) or isinstance(invitation_id, bool):
+        raise ValueError(f"invitation_id must be a whole number, not {invitation_id!r}")
+    invitation = Invitation.objects.open().filter(pk=invitation_id).first()
+    if invitation is None:
+        return False
+    context = {"invitation": invitation, "link": invitation.link, "days": settings.INVITATION_DAYS}
+    subject = loader.render_to_string("kneeapp/invitation_subject.txt", context)
+    body = loader.render_to_string("kneeapp/invitation_email.txt", context)
+    EmailMultiAlternatives("".join(subject.splitlines()), body, to=[invitation.email]).send()
     return True

@@ -23,6 +23,8 @@ account_urls = [
     path("", accounts.profile, name="profile"),
     path("consent/", accounts.consent_page, name="consent"),
     path("delete/", accounts.delete_account, name="delete_account"),
+    path("invitation/<str:token>/", accounts.invitation_page, name="invitation"),
+    path("physiotherapist/end/", accounts.end_physiotherapist, name="end_physiotherapist"),
     path(
         "password/",
         auth_views.PasswordChangeView.as_view(

@@ -47,6 +47,21 @@ def current_plan(patient, day: dt.date) -> StretchPlan | None:
     )
 
 
+def end_plans(patient, now: dt.datetime | None = None) -> None:
+    """End every plan of ``patient`` that still runs or is still to come, so that nothing
+    more is sent: one that started before today ends yesterday, one that starts today ends
+    today with no reminder left, one not started yet is removed (it holds nothing of the
+    patient's). Used when the patient ends the link with their physiotherapist."""
+    today = patient.today(now)
+    with transaction.atomic():
+        running = StretchPlan.objects.of(patient).exclude(ends_on__lt=today)
+        running.filter(starts_on__gt=today).delete()
+        for plan in running.select_for_update():
+            plan.ends_on = max(plan.starts_on, today - dt.timedelta(days=1))
+            plan.save(update_fields=["ends_on"])
+            plan.schedules.update(next_run_at=None)
+
+
 def day_plan(patient, now: dt.datetime | None = None) -> DayPlan:
     day = patient.today(now)
     plan = current_plan(patient, day)

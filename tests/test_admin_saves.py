@@ -11,7 +11,7 @@ from django.contrib.auth.models import Group
 from django.urls import reverse
 
 from kneeapp.audit import StaffAccess
-from kneeapp.models import Consent
+from kneeapp.models import Consent, Invitation
 from reminders.models import (
     Delivery,
     DoctorAlert,
@@ -67,8 +67,10 @@ def filled(patient, physiotherapist, administrator):
         hold_seconds=20, reps=4, sets=2, notes="Slowly.",
     )  # fmt: skip
     PlanTemplateTime.objects.create(template=template, time_of_day=dt.time(9), weekdays=0b0101010)
+    invitation = Invitation.objects.create(physiotherapist=physiotherapist, email="x@test.example")
     return {
         PlanTemplate: template,
+        Invitation: invitation,
         StaffAccess: access,
         Consent: patient.consents.get(),
         Group: Group.objects.get(name="Physiotherapists"),

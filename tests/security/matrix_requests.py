@@ -111,4 +111,5 @@ BODIES = {
     ("admin:reminders_delivery_delete", "POST"): lambda w: form({"post": "yes"}),
     ("admin:reminders_doctoralert_changelist", "POST"): delete_selected("doctoralert"),
     ("admin:reminders_doctoralert_delete", "POST"): lambda w: form({"post": "yes"}),
+    ("admin:kneeapp_invitation_delete", "POST"): lambda w: form({"post": "yes"}),
 }

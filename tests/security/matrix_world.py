@@ -26,7 +26,7 @@ from django.utils.http import urlsafe_base64_encode
 
 from diary.models import DiaryEntry
 from kneeapp.audit import Action, StaffAccess
-from kneeapp.models import PHYSIOTHERAPISTS_GROUP, Consent, User
+from kneeapp.models import PHYSIOTHERAPISTS_GROUP, Consent, Invitation, User
 from reminders.library import ensure_library
 from reminders.models import (
     AlertKind,
@@ -215,6 +215,7 @@ class World:
                 "object_id": self.thing("stretchplan").pk,
             },
             "admin:auth_user_password_change": lambda: {"id": patient.pk},
+            "invitation": lambda: {"token": self.thing("invitation").token},
             "admin:app_list": lambda: {"app_label": "reminders"},
             "admin/(?P<url>.*)$": lambda: {"url": "no-such-page/"},
         }
@@ -247,6 +248,7 @@ class World:
                 DoctorAlert.objects.filter(patient=user),
                 PushSubscription.objects.filter(patient=user),
                 Consent.objects.filter(patient=user),
+                Invitation.objects.filter(email=user.email),
                 User.objects.filter(pk=user.pk),
             ]
             # Compiled once: the matrix takes two fingerprints per request.
@@ -339,6 +341,9 @@ def things_of(patient: User, physiotherapist: User) -> dict[str, models.Model]:
             object_id=str(plan.pk),
         ),
         "consent": Consent.objects.give(patient),
+        "invitation": Invitation.objects.create(
+            physiotherapist=physiotherapist, email=patient.email
+        ),
         "pushsubscription": PushSubscription.objects.create(
             patient=patient,
             endpoint=f"https://push.example/phone-of-{patient.pk}",

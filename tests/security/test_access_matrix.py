@@ -65,6 +65,14 @@ MATRIX = {
     # consent: each patient agrees or withdraws for themselves; staff are never asked
     "consent":                      {GET: (LOGIN, OK, OK, OK, OK, OK),
                                      POST: (LOGIN, DONE, DONE, NOPE, NOPE, NOPE)},
+    # an invitation to the patient: the link is theirs (the invited address) and signed in
+    # they accept it; signed out, an address with an account signs in first; staff are no
+    # patients; the other patient is told it is not for them
+    "invitation":                   {GET: (LOGIN, OK, NOPE, GONE, GONE, GONE),
+                                     POST: (LOGIN, DONE, NOPE, GONE, GONE, GONE)},
+    # ends one's own link with one's physiotherapist; staff have none
+    "end_physiotherapist":          {GET: (LOGIN, 405, 405, 405, 405, 405),
+                                     POST: (LOGIN, DONE, DONE, GONE, GONE, GONE)},
     "delete_account":               {GET: (LOGIN, OK, OK, OK, OK, OK),
                                      POST: (LOGIN, FORM, FORM, FORM, FORM, FORM)},
     "password_change":              {GET: (LOGIN, OK, OK, OK, OK, OK),
@@ -268,6 +276,21 @@ MATRIX = {
     "admin:kneeapp_consent_change": {GET: (*NON_STAFF, NOPE, NOPE, OK),
                                      POST: (*NON_STAFF, NOPE, NOPE, NOPE)},
     "admin/kneeapp/consent/<path:object_id>/":
+                                    {GET: (*NON_STAFF, CHANGE, CHANGE, CHANGE)},
+    # admin: invitations (a physiotherapist sends and sees their own; none is ever edited)
+    "admin:kneeapp_invitation_changelist":
+                                    {GET: (*NON_STAFF, OK, OK, OK)},
+    "admin:kneeapp_invitation_add": {GET: (*NON_STAFF, OK, OK, OK),
+                                     POST: (*NON_STAFF, FORM, FORM, FORM)},
+    "admin:kneeapp_invitation_history":
+                                    {GET: (*NON_STAFF, OK, ADMIN_GONE, OK)},
+    "admin:kneeapp_invitation_delete":
+                                    {GET: (*NON_STAFF, OK, ADMIN_GONE, OK),
+                                     POST: (*NON_STAFF, DONE, ADMIN_GONE, DONE)},
+    "admin:kneeapp_invitation_change":
+                                    {GET: (*NON_STAFF, OK, ADMIN_GONE, OK),
+                                     POST: (*NON_STAFF, NOPE, ADMIN_GONE, NOPE)},
+    "admin/kneeapp/invitation/<path:object_id>/":
                                     {GET: (*NON_STAFF, CHANGE, CHANGE, CHANGE)},
 }
 # fmt: on

@@ -25,7 +25,7 @@ from diary.models import DiaryEntry
 from kneeapp import data_rights
 from kneeapp.audit import StaffAccess
 from kneeapp.data_rights import NOT_EXPORTED, SECRET_FIELDS, models_with_user_data
-from kneeapp.models import Consent, User, UserSession
+from kneeapp.models import Consent, Invitation, User, UserSession
 from reminders.models import (
     AlertKind,
     Completion,
@@ -197,7 +197,16 @@ def make_consent(patient, world) -> str:
     return given_at.isoformat()
 
 
+def make_invitation(patient, world) -> str:
+    invitation = Invitation.objects.create(
+        physiotherapist=patient.physiotherapist, email=patient.email, created_at=_stamp(patient, 6)
+    )
+    invitation.accept(patient)
+    return invitation.created_at.isoformat()
+
+
 FACTORIES: dict[str, Callable] = {
+    "kneeapp.Invitation": make_invitation,
     "kneeapp.Consent": make_consent,
     "kneeapp.StaffAccess": make_staff_access,
     "kneeapp.User": make_user,

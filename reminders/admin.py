@@ -34,17 +34,27 @@ def is_physio_only(request) -> bool:
     return not request.user.is_superuser
 
 
-class PlanItemInline(admin.TabularInline):
+class ExerciseChoices:
+    """An inline of exercises with doses (a plan's, a template's): the exercises offered are
+    the shared library and the physio's own, never another physio's, but for those the plan
+    or template already holds (an administrator may have put one there): it saves back."""
+
+    fields = ["position", "exercise", "hold_seconds", "reps", "sets", "notes"]
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)  # a new class each time
+        usable = Exercise.objects.usable_by(request.user)
+        if obj is not None:
+            usable |= Exercise.objects.filter(pk__in=obj.items.values("exercise"))
+        formset.form.base_fields["exercise"].queryset = usable
+        return formset
+
+
+class PlanItemInline(ExerciseChoices, admin.TabularInline):
     """A plan's exercises, each with its own dose: empty fields take the library's."""
 
     model = PlanItem
     extra = 1
-    fields = ["position", "exercise", "hold_seconds", "reps", "sets", "notes"]
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "exercise":  # the shared library and the physio's own
-            kwargs["queryset"] = Exercise.objects.usable_by(request.user)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 class WeekdaysField(forms.TypedMultipleChoiceField):

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from reminders.admin import WeekdaysField, is_physio_only
+from reminders.admin import ExerciseChoices, WeekdaysField, is_physio_only
 from reminders.models import (
     Exercise,
     ExerciseOwner,
@@ -28,13 +28,6 @@ from reminders.models import (
     PlanTemplateTime,
     StretchPlan,
 )
-
-
-def usable_exercises(db_field, request, kwargs) -> dict:
-    """Exercise choices: the shared library and the physio's own, never another's."""
-    if db_field.related_model is Exercise:
-        kwargs["queryset"] = Exercise.objects.usable_by(request.user)
-    return kwargs
 
 
 class OwnedByPhysio:
@@ -49,7 +42,8 @@ class OwnedByPhysio:
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "owner":
             kwargs["queryset"] = physiotherapists()
-        usable_exercises(db_field, request, kwargs)
+        elif db_field.related_model is Exercise:  # variants: the shared and one's own
+            kwargs["queryset"] = Exercise.objects.usable_by(request.user)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     @admin.display(description=_("shared"), boolean=True)
@@ -158,14 +152,9 @@ class ExerciseAdmin(OwnedByPhysio, admin.ModelAdmin):
         return authors and (obj is None or obj.owner_id == request.user.pk)
 
 
-class PlanTemplateItemInline(admin.TabularInline):
+class PlanTemplateItemInline(ExerciseChoices, admin.TabularInline):
     model = PlanTemplateItem
     extra = 1
-    fields = ["position", "exercise", "hold_seconds", "reps", "sets", "notes"]
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        usable_exercises(db_field, request, kwargs)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 class TemplateTimeForm(forms.ModelForm):

@@ -264,3 +264,14 @@ def test_the_patient_reads_each_stretchs_cautions_on_the_page_and_in_the_api(pat
     assert escape(cautions) in page
     items = patient_client.get("/api/v1/plan/").json()["plan"]["items"]
     assert cautions in {item["cautions"] for item in items}
+
+
+def test_a_plan_holding_another_physios_exercise_still_saves_back(
+    physiotherapist_client, other_physiotherapist, plan
+):
+    theirs = own_exercise(other_physiotherapist)  # put there by an administrator
+    PlanItem.objects.create(plan=plan, exercise=theirs, position=9)
+    url = reverse("admin:reminders_stretchplan_change", args=[plan.pk])
+    data = form_data(physiotherapist_client.get(url).content.decode())
+    assert physiotherapist_client.post(url, data).status_code == 302
+    assert plan.items.filter(exercise=theirs).exists()

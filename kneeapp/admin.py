@@ -19,7 +19,7 @@ from kneeapp.audit import StaffAccess
 from kneeapp.data_rights import delete_account_and_data
 from kneeapp.models import Consent, Invitation, User
 from kneeapp.tasks import send_invitation
-from reminders.admin import is_physio_only
+from reminders.admin import ViewOnlyAdmin, is_physio_only
 from reminders.preferences import follow_new_time_zone
 from triage.knowledge import load_knowledge
 from triage.models import Assessment
@@ -172,7 +172,7 @@ class UserAdmin(BaseUserAdmin):
 
 
 @admin.register(StaffAccess)
-class StaffAccessAdmin(admin.ModelAdmin):
+class StaffAccessAdmin(ViewOnlyAdmin):
     """The audit trail, for administrators to read: nobody adds, edits or deletes a row
     (old rows go by ``AUDIT_RETENTION_DAYS``). Physiotherapists have no permission on it."""
 
@@ -186,18 +186,9 @@ class StaffAccessAdmin(admin.ModelAdmin):
     def patient_label(self, row):
         return row.patient or (row.patient_pseudonym and _("deleted (%s)") % row.patient_pseudonym)
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(Consent)
-class ConsentAdmin(admin.ModelAdmin):
+class ConsentAdmin(ViewOnlyAdmin):
     """Who agreed to which version of the consent text, and who withdrew: for administrators
     to read. A row is the patient's own act, so nobody adds, edits or deletes one here; it
     goes with its account. Physiotherapists have no permission on it."""
@@ -207,12 +198,6 @@ class ConsentAdmin(admin.ModelAdmin):
     search_fields = ["patient__email", "patient__name"]
     date_hierarchy = "given_at"
     list_select_related = ["patient"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
     def has_delete_permission(self, request, obj=None):
         # Only together with the account: the user admin's deletion asks about each row it

@@ -42,7 +42,7 @@ MAX_CHAIN = 4  # Delivery -> ReminderSchedule -> StretchPlan -> User is 3
 
 def chains_to_user(model, depth: int = 0) -> list[str]:
     """ORM lookups from ``model`` to a user, through forward foreign keys and one-to-ones."""
-    if model is User:
+    if model._meta.concrete_model is User:
         return ["pk"]
     if depth == MAX_CHAIN:
         return []
@@ -60,6 +60,8 @@ def models_with_user_data() -> dict[str, list[str]]:
     (found once, when first asked, after every app's models have loaded)."""
     found = {}
     for model in apps.get_models():
+        if model._meta.proxy:  # the same rows as its concrete model
+            continue
         if chains := chains_to_user(model):
             found[model._meta.label] = chains
     return found

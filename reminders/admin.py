@@ -13,14 +13,22 @@ from django import forms
 from django.apps import apps
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
+from django.db.models import Case, When
+from django.shortcuts import redirect
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
+from diary import chart
+from reminders import attention
 from reminders.adherence import last_days, total
 from reminders.models import (
     Delivery,
     DoctorAlert,
     Exercise,
+    PatientNeedingAttention,
     PlanItem,
     ReminderSchedule,
     StretchPlan,
@@ -220,20 +228,28 @@ class StretchPlanAdmin(admin.ModelAdmin):
         )
 
 
-class ReadOnlyOwnPatients(admin.ModelAdmin):
-    """Deliveries and alerts: a record to look at, of one's own patients only."""
-
-    def get_queryset(self, request):
-        rows = super().get_queryset(request).select_related("patient")
-        if is_physio_only(request):
-            rows = rows.filter(patient__in=get_user_model().objects.patients_of(request.user))
-        return rows
+class ViewOnlyAdmin(admin.ModelAdmin):
+    """Rows to look at: nobody adds, changes or deletes one in the admin."""
 
     def has_add_permission(self, request):
         return False
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ReadOnlyOwnPatients(ViewOnlyAdmin):
+    """Deliveries and alerts: a record to look at, of one's own patients only (an
+    administrator may delete one)."""
+
+    def get_queryset(self, request):
+        rows = super().get_queryset(request).select_related("patient")
+        if is_physio_only(request):
+            rows = rows.filter(patient__in=get_user_model().objects.patients_of(request.user))
+        return rows
 
     def has_delete_permission(self, request, obj=None):
         return request.user.is_superuser
@@ -250,6 +266,91 @@ class DeliveryAdmin(ReadOnlyOwnPatients):
 class DoctorAlertAdmin(ReadOnlyOwnPatients):
     list_display = ["patient", "kind", "started_on", "ended_on", "alerted_at"]
     list_filter = ["kind"]
+
+
+@admin.register(PatientNeedingAttention)
+class PatientNeedingAttentionAdmin(ViewOnlyAdmin):
+    """A physiotherapist's own patients who need attention, most pressing first, each with
+    why (reminders/attention.py), a 14-day adherence bar and a 14-day pain chart. "Mark as
+    reviewed" clears a patient until something new happens. Nothing is edited here: the
+    patient's name opens their page."""
+
+    list_display_links = None
+    search_fields = ["email", "name"]
+    actions = ["mark_reviewed"]
+
+    def get_queryset(self, request):
+        patients = super().get_queryset(request).filter(is_staff=False)
+        if is_physio_only(request):
+            patients = patients.patients_of(request.user)
+        else:
+            patients = patients.filter(physiotherapist__isnull=False)
+        need = {}
+        for patient in patients.select_related("physiotherapist"):
+            if reasons := attention.reasons_for(patient, self.reviewer(request, patient)):
+                need[patient.pk] = reasons
+        request.attention_reasons = need
+        order = sorted(need, key=lambda pk: [-r.weight for r in need[pk]])
+        rank = Case(*(When(pk=pk, then=place) for place, pk in enumerate(order)), default=0)
+        return patients.filter(pk__in=order).annotate(need_rank=rank).order_by("need_rank")
+
+    def reviewer(self, request, patient):
+        return request.user if is_physio_only(request) else patient.physiotherapist
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        patient = self.get_object(request, object_id)
+        if patient is None or not self.has_view_permission(request, patient):
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        return redirect("admin:kneeapp_user_change", patient.pk)
+
+    @admin.action(description=_("Mark as reviewed"), permissions=["view"])
+    def mark_reviewed(self, request, queryset):
+        patients = list(queryset)
+        for patient in patients:
+            attention.mark_reviewed([patient], self.reviewer(request, patient))
+        self.message_user(
+            request,
+            ngettext(
+                "%(n)d patient marked as reviewed: they come back when something new happens.",
+                "%(n)d patients marked as reviewed: they come back when something new happens.",
+                len(patients),
+            )
+            % {"n": len(patients)},
+        )
+
+    @admin.display(description=_("patient"))
+    def patient_page(self, patient):
+        url = reverse("admin:kneeapp_user_change", args=[patient.pk])
+        return format_html('<a href="{}">{}</a>', url, patient)
+
+    def get_list_display(self, request):
+        @admin.display(description=_("why"))
+        def why(patient):
+            # Found by get_queryset, which the list runs before it shows a row.
+            reasons = request.attention_reasons.get(patient.pk, [])
+            items = format_html_join("", "<li>{}</li>", ((reason.text,) for reason in reasons))
+            return format_html("<ul>{}</ul>", items)
+
+        return [self.patient_page, why, self.adherence_bar, self.pain_chart]
+
+    @admin.display(description=_("adherence, 14 days"))
+    def adherence_bar(self, patient):
+        result = attention.fourteen_days(patient)
+        if not result.due:
+            return _("Nothing due")
+        return format_html(
+            '<meter min="0" max="100" low="50" optimum="100" value="{}">{} %</meter> {}',
+            result.percent,
+            result.percent,
+            _("%(done)d of %(due)d") % {"done": result.done, "due": result.due},
+        )
+
+    @admin.display(description=_("pain, 14 days"))
+    def pain_chart(self, patient):
+        return render_to_string(
+            "diary/_chart_svg.html",
+            {"chart": chart.last_days(patient, 14), "chart_id": f"pain-{patient.pk}"},
+        )
 
 
 # The exercise library and plan templates: their own module, registered with the site here.

@@ -87,7 +87,7 @@ class ExerciseAdmin(OwnedByPhysio, admin.ModelAdmin):
     """The exercise library.
 
     The Physiotherapists group holds ``view_exercise`` and ``add_exercise`` but neither
-    ``change_exercise`` nor ``delete_exercise`` (migration 0007 took them away): Django's
+    ``change_exercise`` nor ``delete_exercise`` (migration 0008 took them away): Django's
     permissions are per model, and a blanket "change" would let any physio rewrite a shared
     exercise that other physios' patients follow. The object-level rule is therefore here:
     a physio who may add exercises is granted, explicitly, the change and deletion of the

@@ -4,18 +4,21 @@ browser would send them (every input, checked box and selected option), inlines 
 """
 
 import datetime as dt
+import uuid
 
 import pytest
 from django.contrib import admin
 from django.contrib.auth.models import Group
 from django.urls import reverse
 
+from diary.models import DiaryEntry
 from kneeapp.audit import StaffAccess
 from kneeapp.models import Consent, Invitation
 from reminders.models import (
     Delivery,
     DoctorAlert,
     Exercise,
+    PatientNeedingAttention,
     PlanTemplate,
     PlanTemplateItem,
     PlanTemplateTime,
@@ -68,8 +71,13 @@ def filled(patient, physiotherapist, administrator):
     )  # fmt: skip
     PlanTemplateTime.objects.create(template=template, time_of_day=dt.time(9), weekdays=0b0101010)
     invitation = Invitation.objects.create(physiotherapist=physiotherapist, email="x@test.example")
+    DiaryEntry.objects.create(  # a warning sign: the patient is on the attention list
+        id=uuid.uuid4(), patient=patient, date=patient.today(), pain=6,
+        red_flags=["calf_swelling"], client_updated_at=at("2026-06-01 07:00"),
+    )  # fmt: skip
     return {
         PlanTemplate: template,
+        PatientNeedingAttention: PatientNeedingAttention.objects.get(pk=patient.pk),
         Invitation: invitation,
         StaffAccess: access,
         Consent: patient.consents.get(),
@@ -92,6 +100,15 @@ ONE_CHANGE = {
 }
 
 
+# Admin pages that only lead to another model's page: the attention list's rows open the
+# patient's own page.
+OPENS_ELSEWHERE = {
+    "reminders.PatientNeedingAttention": lambda obj: reverse(
+        "admin:kneeapp_user_change", args=[obj.pk]
+    ),
+}
+
+
 def test_every_registered_model_has_a_filled_object(filled):
     assert set(admin.site._registry) == set(filled)
 
@@ -104,6 +121,9 @@ def test_every_change_page_saves_back_unchanged_and_with_one_change(request, fil
     obj = filled[model]
     url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_change", args=[obj.pk])
     page = client.get(url)
+    if label in OPENS_ELSEWHERE:
+        assert page.status_code == 302 and page["Location"] == OPENS_ELSEWHERE[label](obj)
+        return
     if page.status_code in (302, 403):  # not this user's to see or change
         assert as_who == "physiotherapist"
         return

@@ -4,10 +4,12 @@
 - ``templates``: plan templates, from which a physiotherapist starts a plan in one step;
 - ``plans``: stretch plans, their reminder times and the "done" marks;
 - ``deliveries``: every reminder sent (one row per send) and the push subscriptions;
-- ``alerts``: doctor alerts (symptoms persisting, check-ins) that deliveries may carry.
+- ``alerts``: doctor alerts (symptoms persisting, check-ins) that deliveries may carry;
+- ``attention``: the physiotherapist's reviews of who needs attention.
 """
 
 from reminders.models.alerts import AlertKind, DoctorAlert
+from reminders.models.attention import AttentionReview, PatientNeedingAttention
 from reminders.models.deliveries import (
     STRETCH_GRACE,
     Channel,
@@ -36,6 +38,7 @@ __all__ = [
     "EVERY_DAY",
     "STRETCH_GRACE",
     "AlertKind",
+    "AttentionReview",
     "BodyArea",
     "Channel",
     "Completion",
@@ -46,6 +49,7 @@ __all__ = [
     "ExerciseOwner",
     "Illustration",
     "Kind",
+    "PatientNeedingAttention",
     "PlanItem",
     "PlanTemplate",
     "PlanTemplateItem",

@@ -223,7 +223,7 @@ def test_the_migrations_keep_plans_schedules_and_deliveries_and_take_the_library
     patient, physiotherapist
 ):
     executor = MigrationExecutor(connection)
-    before = [("reminders", "0005_one_current_plan")]
+    before = [("reminders", "0006_attention")]
     executor.migrate(before)
     old = executor.loader.project_state(before).apps.get_model
     calf = old("reminders", "Exercise").objects.create(

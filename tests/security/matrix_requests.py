@@ -112,4 +112,7 @@ BODIES = {
     ("admin:reminders_doctoralert_changelist", "POST"): delete_selected("doctoralert"),
     ("admin:reminders_doctoralert_delete", "POST"): lambda w: form({"post": "yes"}),
     ("admin:kneeapp_invitation_delete", "POST"): lambda w: form({"post": "yes"}),
+    ("admin:reminders_patientneedingattention_changelist", "POST"): lambda w: form(
+        {"action": "mark_reviewed", "_selected_action": [w.patient.pk]}
+    ),
 }

@@ -30,6 +30,7 @@ from kneeapp.models import PHYSIOTHERAPISTS_GROUP, Consent, Invitation, User
 from reminders.library import ensure_library
 from reminders.models import (
     AlertKind,
+    AttentionReview,
     Completion,
     Delivery,
     DoctorAlert,
@@ -181,7 +182,10 @@ class World:
         """The object whose admin pages the matrix opens: ``owner``'s, or a shared one."""
         if (app_label, model_name) == ("auth", "group"):
             return Group.objects.get(name=PHYSIOTHERAPISTS_GROUP)
-        if (app_label, model_name) == ("kneeapp", "user"):
+        if (app_label, model_name) in (
+            ("kneeapp", "user"),
+            ("reminders", "patientneedingattention"),
+        ):
             return self.users[owner]
         if (app_label, model_name) == ("reminders", "exercise"):
             return self.thing("stretchplan", owner).items.first().exercise
@@ -249,6 +253,7 @@ class World:
                 PushSubscription.objects.filter(patient=user),
                 Consent.objects.filter(patient=user),
                 Invitation.objects.filter(email=user.email),
+                AttentionReview.objects.filter(patient=user),
                 User.objects.filter(pk=user.pk),
             ]
             # Compiled once: the matrix takes two fingerprints per request.
@@ -317,6 +322,7 @@ def things_of(patient: User, physiotherapist: User) -> dict[str, models.Model]:
             date=today,
             pain=4,
             notes=f"Notes of {patient.name}",
+            red_flags=["calf_swelling"],  # so the patient is on their physio's attention list
             client_updated_at=moment,
         ),
         "assessment": assessment,

@@ -277,6 +277,22 @@ MATRIX = {
                                      POST: (*NON_STAFF, NOPE, NOPE, NOPE)},
     "admin/kneeapp/consent/<path:object_id>/":
                                     {GET: (*NON_STAFF, CHANGE, CHANGE, CHANGE)},
+    # admin: who needs attention (a physiotherapist's own patients; a row opens the patient's
+    # page; "mark reviewed" is the one action, on one's own patients only)
+    "admin:reminders_patientneedingattention_changelist":
+                                    {GET: (*NON_STAFF, OK, OK, OK),
+                                     POST: (*NON_STAFF, DONE, DONE, DONE)},
+    "admin:reminders_patientneedingattention_add":
+                                    {GET: (*NON_STAFF, NOPE, NOPE, NOPE)},
+    "admin:reminders_patientneedingattention_history":
+                                    {GET: (*NON_STAFF, OK, ADMIN_GONE, OK)},
+    "admin:reminders_patientneedingattention_delete":
+                                    {GET: (*NON_STAFF, NOPE, NOPE, NOPE),
+                                     POST: (*NON_STAFF, NOPE, NOPE, NOPE)},
+    "admin:reminders_patientneedingattention_change":
+                                    {GET: (*NON_STAFF, CHANGE, ADMIN_GONE, CHANGE)},
+    "admin/reminders/patientneedingattention/<path:object_id>/":
+                                    {GET: (*NON_STAFF, CHANGE, CHANGE, CHANGE)},
     # admin: invitations (a physiotherapist sends and sees their own; none is ever edited)
     "admin:kneeapp_invitation_changelist":
                                     {GET: (*NON_STAFF, OK, OK, OK)},

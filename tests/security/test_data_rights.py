@@ -28,6 +28,7 @@ from kneeapp.data_rights import NOT_EXPORTED, SECRET_FIELDS, models_with_user_da
 from kneeapp.models import Consent, Invitation, User, UserSession
 from reminders.models import (
     AlertKind,
+    AttentionReview,
     Completion,
     Delivery,
     DoctorAlert,
@@ -205,7 +206,16 @@ def make_invitation(patient, world) -> str:
     return invitation.created_at.isoformat()
 
 
+def make_attention_review(patient, world) -> str:
+    reviewed_at = _stamp(patient, 7)
+    AttentionReview.objects.create(
+        patient=patient, physiotherapist=patient.physiotherapist, reviewed_at=reviewed_at
+    )
+    return reviewed_at.isoformat()
+
+
 FACTORIES: dict[str, Callable] = {
+    "reminders.AttentionReview": make_attention_review,
     "kneeapp.Invitation": make_invitation,
     "kneeapp.Consent": make_consent,
     "kneeapp.StaffAccess": make_staff_access,

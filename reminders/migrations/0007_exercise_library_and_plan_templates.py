@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('reminders', '0005_one_current_plan'),
+        ('reminders', '0006_attention'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -49,6 +49,6 @@ def backward(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("reminders", "0006_exercise_library_and_plan_templates")]
+    dependencies = [("reminders", "0007_exercise_library_and_plan_templates")]
 
     operations = [migrations.RunPython(forward, backward)]

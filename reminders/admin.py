@@ -1,4 +1,5 @@
-"""The physiotherapist's workplace: the exercise library and their own patients' plans.
+"""The physiotherapist's workplace: their own patients' plans (the exercise library and the
+plan templates are in reminders/library_admin.py).
 
 A physiotherapist (staff in the Physiotherapists group, not a superuser) sees and edits
 only plans of patients assigned to them: the querysets, the patient choices and the
@@ -41,18 +42,27 @@ def is_physio_only(request) -> bool:
     return not request.user.is_superuser
 
 
-@admin.register(Exercise)
-class ExerciseAdmin(admin.ModelAdmin):
-    list_display = ["name", "body_area", "hold_seconds", "reps", "sets"]
-    list_filter = ["body_area"]
-    search_fields = ["name", "instructions"]
-    prepopulated_fields = {"slug": ["name"]}
+class ExerciseChoices:
+    """An inline of exercises with doses (a plan's, a template's): the exercises offered are
+    the shared library and the physio's own, never another physio's, but for those the plan
+    or template already holds (an administrator may have put one there): it saves back."""
+
+    fields = ["position", "exercise", "hold_seconds", "reps", "sets", "notes"]
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)  # a new class each time
+        usable = Exercise.objects.usable_by(request.user)
+        if obj is not None:
+            usable |= Exercise.objects.filter(pk__in=obj.items.values("exercise"))
+        formset.form.base_fields["exercise"].queryset = usable
+        return formset
 
 
-class PlanItemInline(admin.TabularInline):
+class PlanItemInline(ExerciseChoices, admin.TabularInline):
+    """A plan's exercises, each with its own dose: empty fields take the library's."""
+
     model = PlanItem
     extra = 1
-    fields = ["position", "exercise", "hold_seconds", "reps", "sets", "notes"]
 
 
 class WeekdaysField(forms.TypedMultipleChoiceField):
@@ -159,6 +169,11 @@ class StretchPlanAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
         for old in replaced:
             old.refresh_from_db()
+        self.tell_replaced(request, replaced)
+
+    def tell_replaced(self, request, replaced) -> None:
+        """Say which plans a new plan ended, and when (their reminders stop then)."""
+        for old in replaced:
             self.message_user(
                 request,
                 _(
@@ -336,3 +351,7 @@ class PatientNeedingAttentionAdmin(ViewOnlyAdmin):
             "diary/_chart_svg.html",
             {"chart": chart.last_days(patient, 14), "chart_id": f"pain-{patient.pk}"},
         )
+
+
+# The exercise library and plan templates: their own module, registered with the site here.
+from reminders import library_admin  # noqa: E402, F401

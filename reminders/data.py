@@ -4,7 +4,7 @@ import datetime as dt
 
 from django.utils import timezone
 
-from reminders.library import ensure_library
+from reminders.library import ensure_library, ensure_templates
 from reminders.models import (
     PlanItem,
     ReminderSchedule,
@@ -16,8 +16,10 @@ DEMO_TIMES = [dt.time(8), dt.time(19)]
 
 
 def seed(patient, physiotherapist, log) -> None:
-    """The demo patient's plan: three stretches, reminders at 08:00 and 19:00 by email."""
+    """The shared library and plan templates, and the demo patient's plan: three stretches,
+    reminders at 08:00 and 19:00 by email."""
     library = ensure_library()
+    ensure_templates()
     plan = StretchPlan.objects.of(patient).first()
     if plan is None:
         plan = StretchPlan.objects.create(

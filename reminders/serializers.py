@@ -19,6 +19,7 @@ class PlanItemSerializer(serializers.ModelSerializer):
     name = serializers.CharField(source="exercise.name")
     body_area = serializers.CharField(source="exercise.body_area")
     instructions = serializers.CharField(source="exercise.instructions")
+    cautions = serializers.CharField(source="exercise.cautions")
     illustration_url = serializers.CharField(source="exercise.illustration_url")
     hold_seconds = serializers.SerializerMethodField()
     reps = serializers.SerializerMethodField()
@@ -31,6 +32,7 @@ class PlanItemSerializer(serializers.ModelSerializer):
             "name",
             "body_area",
             "instructions",
+            "cautions",
             "illustration_url",
             "hold_seconds",
             "reps",

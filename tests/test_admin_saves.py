@@ -14,7 +14,16 @@ from django.urls import reverse
 from diary.models import DiaryEntry
 from kneeapp.audit import StaffAccess
 from kneeapp.models import Consent, Invitation
-from reminders.models import Delivery, DoctorAlert, Exercise, PatientNeedingAttention, StretchPlan
+from reminders.models import (
+    Delivery,
+    DoctorAlert,
+    Exercise,
+    PatientNeedingAttention,
+    PlanTemplate,
+    PlanTemplateItem,
+    PlanTemplateTime,
+    StretchPlan,
+)
 from tests.admin_forms import form_data
 from tests.reminders.conftest import at, make_plan
 from triage.engine import assess
@@ -52,12 +61,22 @@ def filled(patient, physiotherapist, administrator):
         staff=physiotherapist, staff_name="Phyllis", patient=patient, action="viewed",
         what="stretch plan", object_id=str(plan.pk),
     )  # fmt: skip
+    template = PlanTemplate.objects.create(
+        slug="physios-own", name="Physio's own", condition_notes="For a stiff knee.",
+        patient_notes="Gently.", weeks=4, owner=physiotherapist,
+    )  # fmt: skip
+    PlanTemplateItem.objects.create(
+        template=template, exercise=plan.items.first().exercise, position=1,
+        hold_seconds=20, reps=4, sets=2, notes="Slowly.",
+    )  # fmt: skip
+    PlanTemplateTime.objects.create(template=template, time_of_day=dt.time(9), weekdays=0b0101010)
     invitation = Invitation.objects.create(physiotherapist=physiotherapist, email="x@test.example")
     DiaryEntry.objects.create(  # a warning sign: the patient is on the attention list
         id=uuid.uuid4(), patient=patient, date=patient.today(), pain=6,
         red_flags=["calf_swelling"], client_updated_at=at("2026-06-01 07:00"),
     )  # fmt: skip
     return {
+        PlanTemplate: template,
         PatientNeedingAttention: PatientNeedingAttention.objects.get(pk=patient.pk),
         Invitation: invitation,
         StaffAccess: access,
@@ -77,6 +96,7 @@ ONE_CHANGE = {
     "kneeapp.User": ("name", "Pat Renamed"),
     "reminders.Exercise": ("instructions", "Hold it a little longer."),
     "reminders.StretchPlan": ("notes", "Three times a day."),
+    "reminders.PlanTemplate": ("patient_notes", "Twice a day, gently."),
 }
 
 

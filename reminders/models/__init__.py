@@ -1,6 +1,8 @@
 """The reminders app's models, one module per concept, all under the app label ``reminders``:
 
-- ``plans``: the exercise library, stretch plans, their reminder times and the "done" marks;
+- ``exercises``: the exercise library, shared and each physiotherapist's own;
+- ``templates``: plan templates, from which a physiotherapist starts a plan in one step;
+- ``plans``: stretch plans, their reminder times and the "done" marks;
 - ``deliveries``: every reminder sent (one row per send) and the push subscriptions;
 - ``alerts``: doctor alerts (symptoms persisting, check-ins) that deliveries may carry;
 - ``attention``: the physiotherapist's reviews of who needs attention.
@@ -16,16 +18,21 @@ from reminders.models.deliveries import (
     PushSubscription,
     Status,
 )
+from reminders.models.exercises import (
+    BodyArea,
+    Exercise,
+    ExerciseKind,
+    ExerciseOwner,
+    Illustration,
+)
 from reminders.models.plans import (
     EVERY_DAY,
-    BodyArea,
     Completion,
-    Exercise,
-    Illustration,
     PlanItem,
     ReminderSchedule,
     StretchPlan,
 )
+from reminders.models.templates import PlanTemplate, PlanTemplateItem, PlanTemplateTime
 
 __all__ = [
     "EVERY_DAY",
@@ -38,10 +45,15 @@ __all__ = [
     "Delivery",
     "DoctorAlert",
     "Exercise",
+    "ExerciseKind",
+    "ExerciseOwner",
     "Illustration",
     "Kind",
     "PatientNeedingAttention",
     "PlanItem",
+    "PlanTemplate",
+    "PlanTemplateItem",
+    "PlanTemplateTime",
     "PushSubscription",
     "ReminderSchedule",
     "Status",

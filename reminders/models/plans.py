@@ -1,8 +1,9 @@
-"""Stretch plans: the exercise library, a patient's plan, its reminder times, and "done".
+"""Stretch plans: a patient's plan, its reminder times, and "done".
 
-A physiotherapist builds a plan from the exercise library; each schedule of the plan names
-local times of day and weekdays. ``ReminderSchedule.next_run_at`` (UTC, indexed) is the next
-slot, so the dispatcher finds everything due with one indexed query (docs/reminders.md).
+A physiotherapist builds a plan from the exercise library (``exercises``) or a plan template
+(``templates``); each schedule of the plan names local times of day and weekdays.
+``ReminderSchedule.next_run_at`` (UTC, indexed) is the next slot, so the dispatcher finds
+everything due with one indexed query (docs/reminders.md).
 """
 
 import datetime as dt
@@ -13,74 +14,17 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import F, Q
-from django.templatetags.static import static
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kneeapp.models import validate_time_zone, zone_named
+from reminders.models.exercises import ExerciseDose
 from reminders.slots import next_slot
 
 ONE_OPEN_PLAN = "one_open_plan"
 
 # Monday is bit 0, as in datetime.date.weekday().
 EVERY_DAY = 0b1111111
-
-
-class BodyArea(models.TextChoices):
-    CALF = "calf", _("Calf")
-    HAMSTRING = "hamstring", _("Hamstring")
-    QUAD = "quad", _("Quadriceps")
-    KNEE = "knee", _("Knee")
-    OTHER = "other", _("Other")
-
-
-class Illustration(models.TextChoices):
-    """Drawings shipped under static/reminders/exercises/ (no uploads: no image library)."""
-
-    CALF = "calf", _("Calf stretch against a wall")
-    HAMSTRING = "hamstring", _("Seated hamstring stretch")
-    QUAD = "quad", _("Standing quadriceps stretch")
-    KNEE = "knee", _("Knee bend")
-
-    @property
-    def url(self) -> str:
-        return static(f"reminders/exercises/{self.value}.svg")
-
-
-class Exercise(models.Model):
-    """One stretch of the shared library, in our own words."""
-
-    slug = models.SlugField(_("short name"), unique=True)
-    name = models.CharField(_("name"), max_length=100)
-    body_area = models.CharField(_("body area"), max_length=16, choices=BodyArea.choices)
-    instructions = models.TextField(_("instructions"))
-    hold_seconds = models.PositiveSmallIntegerField(_("hold (seconds)"), default=30)
-    reps = models.PositiveSmallIntegerField(_("repetitions"), default=3)
-    sets = models.PositiveSmallIntegerField(_("sets"), default=1)
-    illustration = models.CharField(
-        _("illustration"), max_length=16, choices=Illustration.choices, blank=True
-    )
-
-    class Meta:
-        verbose_name = _("exercise")
-        verbose_name_plural = _("exercise library")
-        ordering = ["body_area", "name"]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(body_area__in=BodyArea.values), name="exercise_body_area_valid"
-            ),
-            models.CheckConstraint(
-                condition=Q(hold_seconds__gte=1, hold_seconds__lte=600, reps__gte=1, sets__gte=1),
-                name="exercise_dose_positive",
-            ),
-        ]
-
-    def __str__(self):
-        return self.name
-
-    @property
-    def illustration_url(self) -> str:
-        return Illustration(self.illustration).url if self.illustration else ""
 
 
 class StretchPlanQuerySet(models.QuerySet):
@@ -212,37 +156,17 @@ class StretchPlan(models.Model):
         return self.starts_on <= on and (self.ends_on is None or self.ends_on >= on)
 
 
-class PlanItem(models.Model):
+class PlanItem(ExerciseDose):
     """An exercise in a plan; empty dose fields take the library's values."""
 
     plan = models.ForeignKey(StretchPlan, on_delete=models.CASCADE, related_name="items")
-    exercise = models.ForeignKey(
-        Exercise, verbose_name=_("exercise"), on_delete=models.PROTECT, related_name="+"
-    )
-    position = models.PositiveSmallIntegerField(_("order"), default=0)
-    hold_seconds = models.PositiveSmallIntegerField(_("hold (seconds)"), null=True, blank=True)
-    reps = models.PositiveSmallIntegerField(_("repetitions"), null=True, blank=True)
-    sets = models.PositiveSmallIntegerField(_("sets"), null=True, blank=True)
-    notes = models.CharField(_("notes"), max_length=200, blank=True)
 
-    class Meta:
+    class Meta(ExerciseDose.Meta):
         verbose_name = _("stretch")
         verbose_name_plural = _("stretches")
-        ordering = ["position", "pk"]
         constraints = [
             models.UniqueConstraint(fields=["plan", "exercise"], name="plan_item_once_per_plan"),
         ]
-
-    def __str__(self):
-        return str(self.exercise)
-
-    @property
-    def dose(self) -> dict:
-        return {
-            "hold_seconds": self.hold_seconds or self.exercise.hold_seconds,
-            "reps": self.reps or self.exercise.reps,
-            "sets": self.sets or self.exercise.sets,
-        }
 
 
 class ReminderScheduleQuerySet(models.QuerySet):
@@ -262,14 +186,37 @@ class ReminderScheduleQuerySet(models.QuerySet):
             )
 
 
-class ReminderSchedule(models.Model):
-    """A local time of day on some weekdays, in the patient's time zone unless one is given."""
+class WeeklyTime(models.Model):
+    """A local time of day on some weekdays: a plan's reminder time, or a template's."""
 
-    plan = models.ForeignKey(StretchPlan, on_delete=models.CASCADE, related_name="schedules")
     time_of_day = models.TimeField(_("time of day (local)"))
     weekdays = models.PositiveSmallIntegerField(
         _("weekdays"), default=EVERY_DAY, help_text=_("Which days of the week.")
     )
+
+    class Meta:
+        abstract = True
+        verbose_name = _("reminder time")
+        verbose_name_plural = _("reminder times")
+        ordering = ["time_of_day"]
+
+    def __str__(self):
+        return self.time_of_day.strftime("%H:%M")
+
+    @staticmethod
+    def some_weekday(name: str) -> models.CheckConstraint:
+        return models.CheckConstraint(
+            condition=Q(weekdays__gte=1, weekdays__lte=EVERY_DAY), name=name
+        )
+
+    def on_weekday(self, weekday: int) -> bool:
+        return bool(self.weekdays & (1 << weekday))
+
+
+class ReminderSchedule(WeeklyTime):
+    """A local time of day on some weekdays, in the patient's time zone unless one is given."""
+
+    plan = models.ForeignKey(StretchPlan, on_delete=models.CASCADE, related_name="schedules")
     time_zone = models.CharField(
         _("time zone"),
         max_length=64,
@@ -282,23 +229,14 @@ class ReminderSchedule(models.Model):
 
     objects = ReminderScheduleQuerySet.as_manager()
 
-    class Meta:
-        verbose_name = _("reminder time")
-        verbose_name_plural = _("reminder times")
-        ordering = ["time_of_day"]
+    class Meta(WeeklyTime.Meta):
         indexes = [models.Index(fields=["next_run_at"], name="schedule_next_run")]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(weekdays__gte=1, weekdays__lte=EVERY_DAY),
-                name="schedule_some_weekday",
-            ),
+            WeeklyTime.some_weekday("schedule_some_weekday"),
             models.UniqueConstraint(
                 fields=["plan", "time_of_day"], name="schedule_one_per_time_of_day"
             ),
         ]
-
-    def __str__(self):
-        return self.time_of_day.strftime("%H:%M")
 
     def save(self, *args, **kwargs):
         if self.plan_id:
@@ -310,9 +248,6 @@ class ReminderSchedule(models.Model):
     @property
     def zone(self) -> zoneinfo.ZoneInfo:
         return zone_named(self.time_zone or self.plan.patient.time_zone)
-
-    def on_weekday(self, weekday: int) -> bool:
-        return bool(self.weekdays & (1 << weekday))
 
     def next_slot_after(self, moment: dt.datetime) -> dt.datetime | None:
         plan = self.plan

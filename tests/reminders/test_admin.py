@@ -121,7 +121,10 @@ def test_a_physiotherapist_sees_only_their_patients_deliveries(
     assert response.context["cl"].result_count == 1
 
 
-@pytest.mark.parametrize("name", ["exercise", "stretchplan", "planitem", "reminderschedule"])
+# Not "exercise": the shared library is the administrators' (tests/reminders/test_library.py).
+@pytest.mark.parametrize(
+    "name", ["stretchplan", "planitem", "reminderschedule", "plantemplate", "plantemplateitem"]
+)
 def test_the_physiotherapists_group_may_work_on_plans(physiotherapist, name):
     assert physiotherapist.has_perm(f"reminders.change_{name}")
 

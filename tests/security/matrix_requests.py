@@ -45,6 +45,9 @@ def plan_form(world) -> dict:
     )
 
 
+BOTH = ("TOTAL", "INITIAL")
+
+
 def delete_selected(model_name: str):
     def body(world) -> dict:
         obj = world.admin_object("reminders" if model_name != "user" else "kneeapp", model_name)
@@ -93,6 +96,17 @@ BODIES = {
     ("admin:reminders_stretchplan_add", "POST"): plan_form,
     ("admin:reminders_stretchplan_delete", "POST"): lambda w: form({"post": "yes"}),
     ("admin:reminders_stretchplan_change", "POST"): plan_form,
+    ("admin:reminders_plantemplate_delete", "POST"): lambda w: form({"post": "yes"}),
+    ("admin:reminders_plantemplate_change", "POST"): lambda w: form(
+        {
+            "name": "Renamed",
+            "slug": w.admin_object("reminders", "plantemplate").slug,
+            **{f"{inline}-{n}_FORMS": "0" for inline in ("items", "times") for n in BOTH},
+        }
+    ),
+    ("admin:reminders_plantemplate_start_plan", "POST"): lambda w: form(
+        {"patient": w.patient.pk, "starts_on": w.patient.today().isoformat()}
+    ),
     ("admin:reminders_delivery_changelist", "POST"): delete_selected("delivery"),
     ("admin:reminders_delivery_delete", "POST"): lambda w: form({"post": "yes"}),
     ("admin:reminders_doctoralert_changelist", "POST"): delete_selected("doctoralert"),

@@ -36,6 +36,7 @@ from reminders.models import (
     DoctorAlert,
     Kind,
     PlanItem,
+    PlanTemplate,
     PushSubscription,
     ReminderSchedule,
     StretchPlan,
@@ -308,7 +309,13 @@ def things_of(patient: User, physiotherapist: User) -> dict[str, models.Model]:
     assessment, _ = Assessment.objects.record(
         assess(load_knowledge(), answers), answers, user=patient
     )
+    template = PlanTemplate.objects.create(
+        slug=f"own-{physiotherapist.pk}", name="Own template", owner=physiotherapist
+    )
+    template.items.create(exercise=plan.items.first().exercise, reps=5)
+    template.times.create(time_of_day=dt.time(7))
     return {
+        "plantemplate": template,  # the patient's physio's own
         "diaryentry": DiaryEntry.objects.create(
             id=uuid.uuid4(),
             patient=patient,

@@ -184,6 +184,25 @@ MATRIX = {
                                     {GET: (*NON_STAFF, OK, OK, OK)},
     "admin/reminders/exercise/<path:object_id>/":
                                     {GET: (*NON_STAFF, CHANGE, CHANGE, CHANGE)},
+    # admin: plan templates (the one opened is the patient's physio's own: another physio's
+    # is not found); a plan started from it is for one's own patient only
+    "admin:reminders_plantemplate_changelist":
+                                    {GET: (*NON_STAFF, OK, OK, OK)},
+    "admin:reminders_plantemplate_add":
+                                    {GET: (*NON_STAFF, OK, OK, OK)},
+    "admin:reminders_plantemplate_history":
+                                    {GET: (*NON_STAFF, OK, ADMIN_GONE, OK)},
+    "admin:reminders_plantemplate_delete":
+                                    {GET: (*NON_STAFF, OK, ADMIN_GONE, OK),
+                                     POST: (*NON_STAFF, DONE, ADMIN_GONE, DONE)},
+    "admin:reminders_plantemplate_change":
+                                    {GET: (*NON_STAFF, OK, ADMIN_GONE, OK),
+                                     POST: (*NON_STAFF, DONE, ADMIN_GONE, DONE)},
+    "admin:reminders_plantemplate_start_plan":
+                                    {GET: (*NON_STAFF, OK, ADMIN_GONE, OK),
+                                     POST: (*NON_STAFF, CHANGE, ADMIN_GONE, CHANGE)},
+    "admin/reminders/plantemplate/<path:object_id>/":
+                                    {GET: (*NON_STAFF, CHANGE, CHANGE, CHANGE)},
     # admin: stretch plans (their own patients' only)
     "admin:reminders_stretchplan_changelist":
                                     {GET: (*NON_STAFF, OK, OK, OK),

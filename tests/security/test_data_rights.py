@@ -37,6 +37,7 @@ from reminders.models import (
     StretchPlan,
 )
 from tests.reminders.conftest import make_plan, stretch_delivery
+from tests.security.data_rights_library import make_exercise_owner, template_of
 from triage.engine import assess
 from triage.knowledge import load_knowledge
 from triage.models import Assessment
@@ -242,6 +243,10 @@ FACTORIES: dict[str, Callable] = {
     "reminders.Delivery": make_delivery,
     "reminders.DoctorAlert": make_doctor_alert,
     "reminders.PushSubscription": make_push_subscription,
+    "reminders.ExerciseOwner": make_exercise_owner,
+    "reminders.PlanTemplate": lambda user, world: template_of(user, world)[0],
+    "reminders.PlanTemplateItem": lambda user, world: template_of(user, world)[1],
+    "reminders.PlanTemplateTime": lambda user, world: template_of(user, world)[2],
     "admin.LogEntry": make_log_entry,
 }
 

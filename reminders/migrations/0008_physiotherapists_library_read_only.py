@@ -1,0 +1,54 @@
+"""The shared exercise library becomes the administrators' to edit; physios get templates.
+
+The Physiotherapists group loses ``change_exercise`` and ``delete_exercise``: Django's
+permissions are per model, so a blanket "change" would let any physio rewrite a shared
+exercise that other physios' patients follow. A physio keeps ``add_exercise`` and
+``view_exercise``; ``ExerciseAdmin`` lets them change and delete their own exercises only
+(the object-level rule lives there). Plan templates are ordinary admin objects for the
+group (the admin narrows them to shared ones, read-only, and the physio's own).
+
+The starter "Heel slides" moves the knee rather than stretching it: its new kind says so.
+Existing plans, schedules and deliveries are not touched.
+"""
+
+from django.contrib.auth.management import create_permissions
+from django.db import migrations
+
+GROUP = "Physiotherapists"
+TAKEN = ["change_exercise", "delete_exercise"]
+GIVEN = [
+    f"{action}_{model}"
+    for model in ("plantemplate", "plantemplateitem", "plantemplatetime")
+    for action in ("view", "add", "change", "delete")
+]
+
+
+def permissions(apps, codenames):
+    config = apps.get_app_config("reminders")
+    config.models_module = True  # see kneeapp/migrations/0002_physiotherapists_group.py
+    create_permissions(config, apps=apps, verbosity=0)
+    config.models_module = None
+    Permission = apps.get_model("auth", "Permission")
+    return Permission.objects.filter(content_type__app_label="reminders", codename__in=codenames)
+
+
+def forward(apps, schema_editor):
+    Group = apps.get_model("auth", "Group")
+    group, _ = Group.objects.get_or_create(name=GROUP)
+    group.permissions.remove(*permissions(apps, TAKEN))
+    group.permissions.add(*permissions(apps, GIVEN))
+    Exercise = apps.get_model("reminders", "Exercise")
+    Exercise.objects.filter(slug="heel-slides", kind="stretch").update(kind="mobility")
+
+
+def backward(apps, schema_editor):
+    Group = apps.get_model("auth", "Group")
+    for group in Group.objects.filter(name=GROUP):
+        group.permissions.remove(*permissions(apps, GIVEN))
+        group.permissions.add(*permissions(apps, ["change_exercise"]))
+
+
+class Migration(migrations.Migration):
+    dependencies = [("reminders", "0007_exercise_library_and_plan_templates")]
+
+    operations = [migrations.RunPython(forward, backward)]

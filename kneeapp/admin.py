@@ -17,7 +17,7 @@ from diary import chart
 from diary.models import DiaryEntry
 from kneeapp.audit import StaffAccess
 from kneeapp.data_rights import delete_account_and_data
-from kneeapp.models import Consent, Invitation, User
+from kneeapp.models import Consent, Invitation, User, time_zone_choices
 from kneeapp.tasks import send_invitation
 from reminders.admin import ViewOnlyAdmin, is_physio_only
 from reminders.preferences import follow_new_time_zone
@@ -61,6 +61,13 @@ class UserAdmin(BaseUserAdmin):
         (_("Dates"), {"fields": ["last_login", "date_joined"]}),
     ]
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]})]
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "time_zone":  # a list of zones, not a box to type in
+            return forms.ChoiceField(
+                label=db_field.verbose_name, choices=time_zone_choices, initial="UTC"
+            )
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)

@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from diary import chart
+from kneeapp.models import time_zone_choices
 from reminders import attention
 from reminders.adherence import last_days, total
 from reminders.models import (
@@ -96,8 +97,16 @@ class WeekdaysField(forms.TypedMultipleChoiceField):
         return sum(1 << day for day in set(days))
 
 
+def schedule_zone_choices() -> list[tuple[str, str]]:
+    return [("", _("The patient's own time zone (follows it)")), *time_zone_choices()]
+
+
 class ScheduleForm(forms.ModelForm):
     weekdays = WeekdaysField(label=_("Weekdays"))
+    # A list, not a box to type in: blank (the default) follows the patient's own zone.
+    time_zone = forms.ChoiceField(
+        label=_("Time zone"), choices=schedule_zone_choices, required=False
+    )
 
     class Meta:
         model = ReminderSchedule

@@ -7,10 +7,8 @@ object permissions are all narrowed, so another physiotherapist's plan is "not f
 Adherence and the diary's pain trend are shown on the plan, read-only.
 """
 
-import datetime as dt
 
 from django import forms
-from django.apps import apps
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.db.models import Case, When
@@ -209,28 +207,18 @@ class StretchPlanAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("Pain trend (diary, last 14 days)"))
     def pain_trend(self, plan):
-        try:
-            DiaryEntry = apps.get_model("diary", "DiaryEntry")
-        except LookupError:
-            return "-"
-        today = plan.patient.today()
-        since = today - dt.timedelta(days=TREND_DAYS - 1)
-        daily = DiaryEntry.objects.filter(patient=plan.patient, date__gte=since).daily_pain()
-        if not daily:
+        pain = chart.last_days(plan.patient, TREND_DAYS)
+        if not pain.points:
             return _("No diary entries in the last 14 days")
-        points = " ".join(
-            f"{(day - since).days * 20 + 10},{110 - pain * 10:.0f}" for day, pain in daily
-        )
         rows = format_html_join(
-            "", "<tr><td>{}</td><td>{}/10</td></tr>", ((d.isoformat(), f"{p:g}") for d, p in daily)
+            "",
+            "<tr><td>{}</td><td>{}/10</td></tr>",
+            ((p.date.isoformat(), f"{p.pain:g}") for p in pain.points),
         )
         return format_html(
-            '<svg viewBox="0 0 {} 120" width="280" height="120" role="img" aria-label="{}">'
-            '<polyline points="{}" fill="none" stroke="#0b6e69" stroke-width="3"/></svg>'
-            "<table><thead><tr><th>{}</th><th>{}</th></tr></thead><tbody>{}</tbody></table>",
-            TREND_DAYS * 20,
-            _("Pain from 0 to 10, day by day"),
-            points,
+            '{}<div class="table-scroll"><table><thead><tr><th>{}</th><th>{}</th></tr></thead>'
+            "<tbody>{}</tbody></table></div>",
+            render_to_string("diary/_chart_svg.html", {"chart": pain, "chart_id": "trend"}),
             _("Date"),
             _("Pain"),
             rows,

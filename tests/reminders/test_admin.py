@@ -103,6 +103,7 @@ def test_the_plan_shows_adherence_and_the_pain_trend_read_only(
     assert re.search(r"1 done of 2[6-8] due", response.text)
     assert re.search(r"08:00: 1 of 1[34]", response.text)
     assert "<polyline" in response.text and "6/10" in response.text
+    assert response.text.count('class="chart-label"') >= 5  # axes: 0, 5, 10 and two dates
     assert 'name="adherence_14_days"' not in response.text  # read-only, not a form field
 
 

@@ -7,7 +7,6 @@ object permissions are all narrowed, so another physiotherapist's plan is "not f
 Adherence and the diary's pain trend are shown on the plan, read-only.
 """
 
-
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model

@@ -2,33 +2,22 @@
 Physiotherapists group may send them and see their own (the admin narrows the rows)."""
 
 import django.db.models.deletion
-from django.contrib.auth.management import create_permissions
 import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
 
+from kneeapp import group_permissions
 
-GROUP = "Physiotherapists"
+
 PERMISSIONS = ["view_invitation", "add_invitation", "delete_invitation"]
 
 
 def grant(apps, schema_editor):
-    config = apps.get_app_config("kneeapp")
-    config.models_module = True  # see 0002_physiotherapists_group.py
-    create_permissions(config, apps=apps, verbosity=0)
-    config.models_module = None
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    group, _ = Group.objects.get_or_create(name=GROUP)
-    group.permissions.add(
-        *Permission.objects.filter(content_type__app_label="kneeapp", codename__in=PERMISSIONS)
-    )
+    group_permissions.grant(apps, "kneeapp", PERMISSIONS)
 
 
 def revoke(apps, schema_editor):
-    Permission = apps.get_model("auth", "Permission")
-    for group in apps.get_model("auth", "Group").objects.filter(name=GROUP):
-        group.permissions.remove(*Permission.objects.filter(codename__in=PERMISSIONS))
+    group_permissions.revoke(apps, "kneeapp", PERMISSIONS)
 
 
 class Migration(migrations.Migration):

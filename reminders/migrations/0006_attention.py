@@ -1,34 +1,24 @@
 """The physiotherapist's list of patients who need attention (reminders/attention.py): their
 reviews, and the admin's view of the patients, which the Physiotherapists group may open."""
 
-from django.contrib.auth.management import create_permissions
 import django.db.models.deletion
 import django.utils.timezone
 import kneeapp.models
 from django.conf import settings
 from django.db import migrations, models
 
+from kneeapp import group_permissions
 
-GROUP = "Physiotherapists"
+
+PERMISSIONS = ["view_patientneedingattention"]
 
 
 def grant(apps, schema_editor):
-    config = apps.get_app_config("reminders")
-    config.models_module = True  # see kneeapp/migrations/0002_physiotherapists_group.py
-    create_permissions(config, apps=apps, verbosity=0)
-    config.models_module = None
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    group, _ = Group.objects.get_or_create(name=GROUP)
-    group.permissions.add(*Permission.objects.filter(codename="view_patientneedingattention"))
+    group_permissions.grant(apps, "reminders", PERMISSIONS)
 
 
 def revoke(apps, schema_editor):
-    Permission = apps.get_model("auth", "Permission")
-    for group in apps.get_model("auth", "Group").objects.filter(name=GROUP):
-        group.permissions.remove(
-            *Permission.objects.filter(codename="view_patientneedingattention")
-        )
+    group_permissions.revoke(apps, "reminders", PERMISSIONS)
 
 
 class Migration(migrations.Migration):

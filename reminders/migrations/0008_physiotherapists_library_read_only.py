@@ -11,10 +11,10 @@ The starter "Heel slides" moves the knee rather than stretching it: its new kind
 Existing plans, schedules and deliveries are not touched.
 """
 
-from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
-GROUP = "Physiotherapists"
+from kneeapp import group_permissions
+
 TAKEN = ["change_exercise", "delete_exercise"]
 GIVEN = [
     f"{action}_{model}"
@@ -24,17 +24,11 @@ GIVEN = [
 
 
 def permissions(apps, codenames):
-    config = apps.get_app_config("reminders")
-    config.models_module = True  # see kneeapp/migrations/0002_physiotherapists_group.py
-    create_permissions(config, apps=apps, verbosity=0)
-    config.models_module = None
-    Permission = apps.get_model("auth", "Permission")
-    return Permission.objects.filter(content_type__app_label="reminders", codename__in=codenames)
+    return group_permissions.app_permissions(apps, "reminders", codenames)
 
 
 def forward(apps, schema_editor):
-    Group = apps.get_model("auth", "Group")
-    group, _ = Group.objects.get_or_create(name=GROUP)
+    group = group_permissions.physiotherapists(apps)
     group.permissions.remove(*permissions(apps, TAKEN))
     group.permissions.add(*permissions(apps, GIVEN))
     Exercise = apps.get_model("reminders", "Exercise")
@@ -43,7 +37,7 @@ def forward(apps, schema_editor):
 
 def backward(apps, schema_editor):
     Group = apps.get_model("auth", "Group")
-    for group in Group.objects.filter(name=GROUP):
+    for group in Group.objects.filter(name=group_permissions.PHYSIOTHERAPISTS):
         group.permissions.remove(*permissions(apps, GIVEN))
         group.permissions.add(*permissions(apps, ["change_exercise"]))
 

@@ -42,6 +42,7 @@ SEED = f"""
 import datetime as dt
 from django.utils import timezone
 from diary.models import DiaryEntry
+from kneeapp.consent import Consent
 from kneeapp.models import User
 from reminders.library import ensure_library
 from reminders.models import PlanItem, ReminderSchedule, StretchPlan
@@ -51,6 +52,7 @@ physio = User.objects.create_user("physio@bench.example", PASSWORD, is_staff=Tru
 patient = User.objects.create_user(
     "{PATIENT}", PASSWORD, physiotherapist=physio, time_zone="Europe/London"
 )
+Consent.objects.give(patient)
 today, now = timezone.localdate(), timezone.now()
 DiaryEntry.objects.bulk_create(
     [

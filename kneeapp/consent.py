@@ -163,11 +163,22 @@ def sharing_condition() -> models.Q:
     return Exists(rows.standing()) | ~Exists(rows)
 
 
+def with_consent(users):
+    """``users`` with ``has_current_consent``: the signed-in user is fetched so
+    (``ThrottledModelBackend.get_user``), and ``must_consent`` then asks no query."""
+    current = Consent.objects.current().filter(patient=OuterRef("pk"))
+    return users.annotate(has_current_consent=Exists(current))
+
+
 def must_consent(user) -> bool:
-    """Whether ``user`` (a signed-in patient) is to be asked before going on: one query."""
+    """Whether ``user`` (a signed-in patient) is to be asked before going on: no query for
+    the signed-in user fetched by ``with_consent``, one for any other."""
     if not user.is_authenticated or user.is_staff:
         return False
-    return not Consent.objects.current().filter(patient=user).exists()
+    consented = getattr(user, "has_current_consent", None)
+    if consented is None:
+        consented = Consent.objects.current().filter(patient=user).exists()
+    return not consented
 
 
 def consent_url(next_url: str = "") -> str:

@@ -152,7 +152,8 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Django's, with the user fetched with the check that the session's row still stands.
+    "kneeapp.sessions.SessionUserMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "kneeapp.middleware.SessionTimeoutMiddleware",
     # A patient without consent to the current text is asked first (kneeapp/consent.py).
@@ -260,7 +261,7 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Sessions are rows tied to their user (kneeapp.sessions), so deleting an account ends them.
 # kneeapp.middleware.SessionTimeoutMiddleware signs out after SESSION_IDLE_TIMEOUT seconds
 # without a request and SESSION_COOKIE_AGE seconds after signing in, whatever happens.
-SESSION_ENGINE = "kneeapp.sessions"
+SESSION_ENGINE = "kneeapp.sessions"  # cached, the database behind: see kneeapp/sessions.py
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = envint("SESSION_COOKIE_AGE", 60 * 60 * 12)
@@ -339,9 +340,22 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
 }
 
+REDIS_URL = env("REDIS_URL")
+# The cache holds sessions (kneeapp/sessions.py): Redis when REDIS_URL is set, with timeouts
+# short enough that a Redis away costs a request a quarter of a second once, not a hang;
+# without it this process's memory (the embedded default serves from one process).
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "kneeapp",
+            "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.25},
+        }
+    }
+
 # Celery: Redis in production; without REDIS_URL a filesystem broker under var/ that needs
 # no server, so the embedded default runs a real worker and beat.
-REDIS_URL = env("REDIS_URL")
 # (the filesystem transport ignores the host; naming one keeps kombu from warning "No
 # hostname was supplied" at every connection)
 CELERY_BROKER_URL = REDIS_URL or "filesystem://localhost//"

@@ -23,7 +23,9 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 from kombu.exceptions import OperationalError
 
+from kneeapp.consent import with_consent
 from kneeapp.models import LoginThrottle, ThrottleScope
+from kneeapp.sessions import standing, standing_session
 from kneeapp.tasks import send_password_reset
 
 TOO_MANY_ATTEMPTS = _("Too many attempts. Try again in a few minutes.")
@@ -96,6 +98,16 @@ class ThrottledModelBackend(ModelBackend):
             LoginThrottle.objects.clear(keys[:1])
             LoginThrottle.objects.give_back(keys[1:])
         return user
+
+    def get_user(self, user_id):
+        """The signed-in user with their consent, in one query; while ``session_user`` fetches
+        it, only if the session's row still stands (kneeapp/sessions.py)."""
+        users = with_consent(get_user_model()._default_manager.filter(pk=user_id))
+        session_key = standing_session.get()
+        if session_key is not None:
+            users = standing(users, session_key)
+        user = users.first()
+        return user if user is not None and self.user_can_authenticate(user) else None
 
 
 def check_password(user, password: str) -> bool:

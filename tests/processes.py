@@ -116,6 +116,15 @@ class PrivateRedis:
         wait_until(self.ping, 10, message="redis-server to answer")
         return self
 
+    def pause(self) -> None:
+        """SIGSTOP: the port still takes connections and nothing answers, and what it holds
+        is kept (a network partition, not a restart)."""
+        self.process.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        self.process.send_signal(signal.SIGCONT)
+        wait_until(self.ping, 10, message="redis-server to answer again")
+
     def kill(self) -> None:
         if self.process and self.process.poll() is None:
             self.process.kill()

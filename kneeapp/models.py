@@ -105,6 +105,11 @@ class User(AbstractBaseUser, PermissionsMixin):
         _("time zone"), max_length=64, default="UTC", validators=[validate_time_zone]
     )
     remind_by_email = models.BooleanField(_("reminders by email"), default=True)
+    # When remind_by_email last changed: an unsubscribe link from an email sent before that
+    # acts on a setting that is no longer the one it was sent under, so it changes nothing.
+    remind_by_email_changed_at = models.DateTimeField(
+        _("email reminders last changed"), null=True, blank=True, editable=False
+    )
     remind_by_push = models.BooleanField(_("reminders by push notification"), default=False)
     quiet_hours_start = models.TimeField(_("quiet hours start"), null=True, blank=True)
     quiet_hours_end = models.TimeField(_("quiet hours end"), null=True, blank=True)

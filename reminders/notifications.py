@@ -34,20 +34,45 @@ class Notification:
         return data
 
 
-def unsubscribe_token(user) -> str:
-    return signing.dumps({"u": user.pk, "c": "email"}, salt=UNSUBSCRIBE_SALT, compress=True)
+# An unsubscribe link works this long after its email was sent.
+UNSUBSCRIBE_MAX_AGE = dt.timedelta(days=90)
 
 
-def unsubscribe_url(user) -> str:
-    return settings.SITE_URL + reverse("reminders:unsubscribe", args=[unsubscribe_token(user)])
+def unsubscribe_token(user, sent_at: dt.datetime) -> str:
+    """Signed: the user, and when the email was sent (ms), to compare with when the email
+    setting last changed. The signature's own timestamp makes it expire."""
+    sent_ms = int(sent_at.timestamp() * 1000)
+    return signing.dumps(
+        {"u": user.pk, "c": "email", "t": sent_ms}, salt=UNSUBSCRIBE_SALT, compress=True
+    )
 
 
-def user_id_from_token(token: str) -> int | None:
+def unsubscribe_url(user, sent_at: dt.datetime) -> str:
+    token = unsubscribe_token(user, sent_at)
+    return settings.SITE_URL + reverse("reminders:unsubscribe", args=[token])
+
+
+class UnsubscribeExpired(Exception):
+    """A genuine unsubscribe link, older than UNSUBSCRIBE_MAX_AGE."""
+
+
+def read_unsubscribe_token(token: str) -> tuple[int, dt.datetime] | None:
+    """(user id, when the email was sent), None for a forged token, or UnsubscribeExpired.
+
+    Tokens signed before they carried the sending time are refused as expired: the setting
+    they were sent under cannot be known.
+    """
     try:
-        data = signing.loads(token, salt=UNSUBSCRIBE_SALT)
+        data = signing.loads(token, salt=UNSUBSCRIBE_SALT, max_age=UNSUBSCRIBE_MAX_AGE)
+    except signing.SignatureExpired:
+        raise UnsubscribeExpired from None
     except signing.BadSignature:
         return None
-    return data.get("u") if data.get("c") == "email" else None
+    if not isinstance(data, dict) or data.get("c") != "email":
+        return None
+    if not isinstance(data.get("t"), int):
+        raise UnsubscribeExpired
+    return data.get("u"), dt.datetime.fromtimestamp(data["t"] / 1000, tz=dt.UTC)
 
 
 def local_date(delivery: Delivery) -> dt.date:
@@ -58,7 +83,8 @@ def for_delivery(delivery: Delivery) -> Notification:
     if delivery.kind == Kind.STRETCH:
         schedule = delivery.schedule
         day = local_date(delivery)
-        names = [str(item) for item in schedule.plan.items.select_related("exercise")]
+        # .all(): a batch prefetches the items with their exercises (sending.claimed_rows).
+        names = [str(item) for item in schedule.plan.items.all()]
         return Notification(
             title=_("Time to stretch"),
             body=_("Your %(time)s stretches: %(names)s.")

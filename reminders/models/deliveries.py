@@ -43,13 +43,17 @@ class DeliveryQuerySet(models.QuerySet):
         mid-send) can be claimed again. ``claimed_at == now`` then fences the claim: only
         its holder may record the outcome (see ``sending``).
         """
+        return self.claim_all([pk], now, lease) == 1
+
+    def claim_all(self, pks, now: dt.datetime, lease: dt.timedelta | None = None) -> int:
+        """``claim`` for many rows in one UPDATE; how many were claimed. The claimed ones are
+        those SENDING with ``claimed_at == now`` afterwards."""
         claimable = Q(status=Status.QUEUED)
         if lease is not None:
             claimable |= Q(status=Status.SENDING, claimed_at__lt=now - lease)
-        claimed = self.filter(claimable, pk=pk).update(
+        return self.filter(claimable, pk__in=pks).update(
             status=Status.SENDING, claimed_at=now, attempts=F("attempts") + 1
         )
-        return claimed == 1
 
     def stretches_of(self, patient):
         return self.filter(patient=patient, kind=Kind.STRETCH)

@@ -30,7 +30,7 @@ REDIS_URL = os.environ.get("BENCH_THROUGHPUT_REDIS_URL", "redis://127.0.0.1:6379
 NOW = dt.datetime(2026, 6, 1, 7, 0, tzinfo=dt.UTC)  # 08:00 in London
 SIZES = {True: 2_000, False: 10_000}
 # Sending waits on PostgreSQL, SMTP and HTTP round trips: more pool processes than cores.
-CONCURRENCY = 4
+CONCURRENCY = int(os.environ.get("BENCH_THROUGHPUT_CONCURRENCY", "4"))
 TARGET_RATIO, ASPIRATION_PER_S, ASPIRATION_S = 0.5, 500, 60.0
 
 

@@ -4,6 +4,10 @@ A transient error (network, 429, 5xx, an SMTP 4xx) is retried by the send task w
 a permanent one (bad address, gone subscription) is recorded and never retried. Every attempt
 at one reminder carries the same idempotency key, so that a repeat after a worker died
 mid-send collapses into the first: the email's Message-ID, the push message's Topic.
+
+Each transport instance serves one batch (``sending.send_batch``): ``Email`` keeps one SMTP
+connection for it; ``WebPush`` uses a requests.Session per push service origin and a VAPID
+signature per audience, both kept for the life of the worker process.
 """
 
 import contextlib
@@ -70,7 +74,9 @@ SMTP_POLICY = LongHeadersPolicy(linesep="\r\n")
 
 
 class ReminderEmail(EmailMultiAlternatives):
-    def message(self, *, policy=SMTP_POLICY):
+    """A reminder email: built with SMTP_POLICY whatever policy the backend asks for."""
+
+    def message(self, *, policy=None):
         return super().message(policy=SMTP_POLICY)
 
 

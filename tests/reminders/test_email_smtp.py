@@ -142,6 +142,7 @@ def test_a_batch_of_emails_goes_over_one_smtp_connection(smtp, plan):
     assert set(Delivery.objects.values_list("status", flat=True)) == {Status.SENT}
 
 
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
 def test_an_smtp_server_that_wants_authentication_is_a_logged_configuration_error(
     settings, plan, caplog
 ):

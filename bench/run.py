@@ -39,6 +39,7 @@ def machine() -> str:
 BENCHMARKS = [
     "engines",
     "http",
+    "profile",
     "audit",
     "weight",
     "reminders_scale",

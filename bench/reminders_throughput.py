@@ -21,7 +21,15 @@ import time
 from pathlib import Path
 
 from bench import row
-from tests.processes import ROOT, Processes, environment, flush_redis, manage, wait_until
+from tests.processes import (
+    ROOT,
+    Processes,
+    children,
+    environment,
+    flush_redis,
+    manage,
+    wait_until,
+)
 
 DATABASE_URL = os.environ.get(
     "BENCH_THROUGHPUT_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/kneeapp_bench_throughput"
@@ -122,6 +130,18 @@ def seed(count: int, push_url: str) -> None:
         cursor.execute("ANALYZE")
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU of these processes so far (from /proc; gone ones count 0)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def span(times: list[float], start: float | None = None) -> float:
     return (max(times) - (min(times) if start is None else start)) if times else 0.0
 
@@ -141,10 +161,13 @@ def through_workers(count: int, smtp_port: int, arrivals: Arrivals, wait: float)
     ):
         worker = started.worker(f"--concurrency={CONCURRENCY}", "--loglevel=INFO")
         wait_until(lambda: " ready." in worker.log_path.read_text(), 60, message="the worker")
+        pool = [worker.pid, *children(worker.pid)]
+        worker_cpu, servers_cpu = cpu_seconds(pool), time.process_time()
         slot = time.perf_counter()
         dispatch_due_reminders.delay(now=NOW.isoformat())
         while len(arrivals.times) < count and time.perf_counter() < slot + wait:
             time.sleep(0.1)
+        worker_cpu, servers_cpu = cpu_seconds(pool) - worker_cpu, time.process_time() - servers_cpu
         said = started.logs()[-1500:] if len(arrivals.times) < count else ""
     flush_redis(REDIS_URL)
     statuses = dict(Delivery.objects.values_list("status").annotate(n=Count("pk")))
@@ -153,6 +176,8 @@ def through_workers(count: int, smtp_port: int, arrivals: Arrivals, wait: float)
         "slot_to_last_s": span(arrivals.times, slot),
         "first_to_last_s": span(arrivals.times),
         "statuses": statuses,
+        "worker_cpu_ms": worker_cpu * 1000 / max(1, len(arrivals.times)),
+        "servers_cpu_ms": servers_cpu * 1000 / max(1, len(arrivals.times)),
         "worker_said": said,
     }
 
@@ -178,7 +203,7 @@ def floor(envelopes, push_url: str, pushes: int, smtp_port: int, arrivals: Arriv
         "TTL": str(PUSH_TTL),
         "Content-Encoding": "aes128gcm",
     }
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     with smtplib.SMTP("127.0.0.1", smtp_port) as smtp:
         for envelope in envelopes:
             smtp.sendmail(envelope.mail_from, envelope.rcpt_tos, envelope.original_content)
@@ -189,6 +214,7 @@ def floor(envelopes, push_url: str, pushes: int, smtp_port: int, arrivals: Arriv
     pushed = time.perf_counter()
     sent = len(envelopes) + pushes
     return {
+        "cpu_ms": (time.process_time() - cpu) * 1000 / sent,  # client and both servers
         "emails_per_s": len(envelopes) / (emailed - started),
         "pushes_per_s": pushes / (pushed - emailed),
         "per_s": sent / (pushed - started),
@@ -287,12 +313,16 @@ def report(measured: dict):
         "",
         f"Workers: {received:,} of {count:,} received, {took:.1f} s from the slot to the last "
         f"({per_s:.0f}/s), {workers['first_to_last_s']:.1f} s from the first to the last. "
-        f"Statuses afterwards: {workers['statuses']}.",
+        f"Statuses afterwards: {workers['statuses']}. CPU per send: "
+        f"{workers['worker_cpu_ms']:.1f} ms in the worker's processes, "
+        f"{workers['servers_cpu_ms']:.1f} ms in the two loopback servers (PostgreSQL and Redis "
+        "not counted).",
         "",
         f"Floor, in the same run and to the same servers: one smtplib connection resending the "
         f"same {measured['emails']:,} emails at {floored['emails_per_s']:.0f}/s, one requests "
         f"session posting {count - measured['emails']:,} pre-encrypted pushes at "
-        f"{floored['pushes_per_s']:.0f}/s; {floored['per_s']:.0f} sends/s one after the other. "
+        f"{floored['pushes_per_s']:.0f}/s; {floored['per_s']:.0f} sends/s one after the other, "
+        f"{floored['cpu_ms']:.1f} ms CPU per send (client and servers). "
         f"Load average at the end: {load} (on {os.cpu_count()} cores, shared).",
     ]
     if workers["worker_said"]:

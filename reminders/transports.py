@@ -142,13 +142,13 @@ class Email:
             codes = [code for code, _text in error.recipients.values()]
             permanent = all(code >= 500 for code in codes)
             raise TransportError(f"email: address refused: {error}", permanent=permanent) from error
-        except smtplib.SMTPSenderRefused as error:
-            self.close()
-            raise refused_by_server(error) from error
-        except smtplib.SMTPResponseException as error:
-            # DATA refused: 5xx is the server's final word on this message; 4xx "later".
+        except smtplib.SMTPDataError as error:
+            # This message refused: 5xx is the server's final word on it; 4xx "later".
             self.close()
             raise TransportError(f"email: {error}", permanent=error.smtp_code >= 500) from error
+        except smtplib.SMTPResponseException as error:  # sender or HELO refused: not the patient's
+            self.close()
+            raise refused_by_server(error) from error
         except OSError as error:  # dropped, timed out: the next message reconnects
             self.close()
             raise TransportError(f"email: {error}") from error

@@ -170,7 +170,14 @@ def test_an_smtp_server_that_wants_authentication_is_a_logged_configuration_erro
     assert handler.messages == []
 
 
-def test_an_smtp_server_refusing_at_connect_is_a_logged_configuration_error(settings, plan, caplog):
+@pytest.mark.parametrize(
+    "greeting",
+    [b"554 5.3.2 No SMTP service here\r\n", b"220 hello\r\n"],
+    ids=["554-at-the-greeting", "554-to-ehlo-and-helo"],
+)
+def test_an_smtp_server_refusing_at_connect_is_a_logged_configuration_error(
+    settings, plan, caplog, greeting
+):
     listener = socket.create_server(("127.0.0.1", 0))
     greeted = []
 
@@ -181,8 +188,10 @@ def test_an_smtp_server_refusing_at_connect_is_a_logged_configuration_error(sett
             except OSError:
                 return
             greeted.append(conn)
-            conn.sendall(b"554 5.3.2 No SMTP service here\r\n")
-            conn.close()
+            conn.sendall(greeting)
+            with conn, conn.makefile("rb") as commands:
+                for _command in commands:  # EHLO, then HELO: refused
+                    conn.sendall(b"554 5.7.1 Not for you\r\n")
 
     threading.Thread(target=refuse_everyone, daemon=True).start()
     try:

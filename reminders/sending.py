@@ -18,7 +18,6 @@ import datetime as dt
 import logging
 
 from django.conf import settings
-from django.db import connection
 from django.db.models import Case, F, Q, TextField, Value, When
 from django.db.models.functions import Concat
 from django.utils import timezone
@@ -96,8 +95,6 @@ def send_batch(delivery_ids: list[int]) -> tuple[int, list[tuple[int, Exception]
     sent = 0
     transports, broken = {}, {}
     try:
-        if rows:
-            commits_unflushed(True)
         for delivery in rows:
             mine = fenced(delivery.pk, claimed_at)
             error = broken.get(delivery.channel)
@@ -125,20 +122,7 @@ def send_batch(delivery_ids: list[int]) -> tuple[int, list[tuple[int, Exception]
             close = getattr(transport, "close", None)
             if close is not None:
                 close()
-        if rows:
-            commits_unflushed(False)
     return sent, later
-
-
-def commits_unflushed(on: bool) -> None:
-    """PostgreSQL: while a batch records its outcomes, a commit returns before its WAL is on
-    disk (``synchronous_commit = off``: a few ms less per row). A worker killed mid-batch
-    loses nothing by it (the server has the commit); only a crash of the database server
-    itself may lose the last fraction of a second of outcomes, and those rows are then sent
-    again after their lease, with the same Message-ID or Topic (SECURITY.md)."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SET synchronous_commit = off" if on else "RESET synchronous_commit")
 
 
 def send_one(transport, delivery) -> TransportError | None:

@@ -51,9 +51,8 @@ def test_a_batch_takes_a_few_queries_and_one_outcome_write_per_row(physiotherapi
     large = due_reminders(physiotherapist, endpoint, 12, start=2)
     per_batch_small = queries_to_send(small) - len(small)
     per_batch_large = queries_to_send(large) - len(large)
-    # Claim, read, 3 prefetches (items, exercises, subscriptions); on PostgreSQL also the
-    # SET and RESET of synchronous_commit.
-    assert per_batch_small == per_batch_large <= 7
+    # Claim, read, 3 prefetches (items, exercises, subscriptions).
+    assert per_batch_small == per_batch_large <= 5
     assert len(mail.outbox) == 14 and len(endpoint.requests) == 14
     assert set(Delivery.objects.values_list("status", flat=True)) == {Status.SENT}
 

@@ -3,9 +3,12 @@
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
+from kneeapp.models import ReminderChannels
 from reminders.models import Delivery, ReminderSchedule, Status
 
 FIELDS = ["remind_by_email", "remind_by_push", "time_zone", "quiet_hours_start", "quiet_hours_end"]
+# The forms ask for the two switches as one choice (``kneeapp.models.ReminderChannels``).
+FORM_FIELDS = ["reminder_channels", *FIELDS[2:]]
 
 
 def save_preferences(user, changes: dict) -> None:
@@ -13,7 +16,11 @@ def save_preferences(user, changes: dict) -> None:
 
     Atomic: a new time zone is never saved without the reminders it moves. The stored zone is
     read again, as a ModelForm has already written its values to ``user`` when it validated.
+    A ``reminder_channels`` choice is stored as the two switches it stands for.
     """
+    changes = dict(changes)
+    if "reminder_channels" in changes:
+        changes.update(ReminderChannels(changes.pop("reminder_channels")).switches())
     with transaction.atomic():
         stored_zone = (
             get_user_model().objects.filter(pk=user.pk).values_list("time_zone", flat=True)

@@ -22,7 +22,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from reminders import notifications
-from reminders.models import STRETCH_GRACE, Delivery, Kind, Status
+from reminders.models import STRETCH_GRACE, Delivery, Fallback, Kind, Status
 from reminders.transports import TRANSPORTS, TransportError
 
 log = logging.getLogger(__name__)
@@ -96,6 +96,7 @@ def send(delivery_id: int) -> bool:
         mine.update(status=status, error=str(error)[:1000])
         if error.permanent:
             log.warning("delivery %s failed for good: %s", delivery_id, error)
+            delivery.email_instead(Fallback.PUSH_FAILED)
             return False
         raise
     if not mine.update(status=Status.SENT, sent_at=timezone.now(), error=""):

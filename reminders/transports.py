@@ -20,13 +20,15 @@ from pywebpush import WebPushException, webpush
 
 from reminders import destinations
 from reminders.notifications import Notification, unsubscribe_url
+from reminders.receipts import receipt_token, receipt_url
 from reminders.vapid import vapid_keys
 
 log = logging.getLogger(__name__)
 
 # Push services keep a message this long for a phone that is off; a stretch reminder
-# older than its slot's grace is no use.
+# older than its slot's grace is no use, a "see a doctor" alert still is a day later.
 PUSH_TTL = 60 * 60
+ALERT_PUSH_TTL = 24 * 60 * 60
 PUSH_MAX_PAYLOAD = 4096 - 103  # aes128gcm adds a 86-byte header, padding and a tag
 
 
@@ -91,9 +93,6 @@ class WebPush:
     """Sends to every subscription of the patient; a gone subscription is deleted."""
 
     def send(self, patient, notification: Notification, urgent: bool = False) -> None:
-        payload = json.dumps(notification.push_payload(), separators=(",", ":"))
-        if len(payload.encode()) > PUSH_MAX_PAYLOAD:
-            raise TransportError("push: payload over 4 KB", permanent=True)
         subscriptions = list(patient.push_subscriptions.all())
         if not subscriptions:
             raise TransportError("push: no subscription", permanent=True)
@@ -101,6 +100,7 @@ class WebPush:
         delivered = 0
         for subscription in subscriptions:
             try:
+                payload = push_payload(notification, subscription)
                 self.send_one(subscription, payload, notification.tag, urgent)
                 delivered += 1
             except TransportError as error:
@@ -123,7 +123,7 @@ class WebPush:
                 data=payload,
                 vapid_private_key=keys.private_key,
                 vapid_claims={"sub": settings.VAPID_SUBJECT},
-                ttl=PUSH_TTL,
+                ttl=ALERT_PUSH_TTL if urgent else PUSH_TTL,
                 headers={
                     "Urgency": "high" if urgent else "normal",
                     # Topic: a repeat of the same reminder replaces the one still waiting.
@@ -151,6 +151,20 @@ class WebPush:
             raise TransportError(f"push: refused ({status})", permanent=True) from None
         except requests.RequestException as error:
             raise TransportError(f"push: {error}") from error
+
+
+def push_payload(notification: Notification, subscription) -> str:
+    """The JSON a subscription is sent, with its receipt token (one per delivery and phone)."""
+    receipt = None
+    if notification.delivery_id is not None:
+        receipt = {
+            "url": receipt_url(notification.delivery_id),
+            "token": receipt_token(notification.delivery_id, subscription.pk),
+        }
+    payload = json.dumps(notification.push_payload(receipt), separators=(",", ":"))
+    if len(payload.encode()) > PUSH_MAX_PAYLOAD:
+        raise TransportError("push: payload over 4 KB", permanent=True)
+    return payload
 
 
 def check_destination(endpoint: str) -> None:

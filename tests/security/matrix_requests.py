@@ -7,6 +7,7 @@ access rules stand between another persona and a change.
 from django.utils import timezone
 
 from kneeapp.consent import CURRENT_VERSION
+from reminders.receipts import receipt_token
 from tests.diary.conftest import body as entry_body
 
 
@@ -85,6 +86,15 @@ BODIES = {
     ),
     ("api-push-subscriptions", "DELETE"): lambda w: json(
         {"endpoint": w.thing("pushsubscription").endpoint}
+    ),
+    ("api-push-subscription-renew", "POST"): lambda w: json(
+        {
+            "old_endpoint": w.thing("pushsubscription").endpoint,
+            "subscription": w.thing("pushsubscription").as_subscription_info(),
+        }
+    ),
+    ("api-push-receipt", "POST"): lambda w: json(
+        {"token": receipt_token(w.thing("delivery").pk, w.thing("pushsubscription").pk)}
     ),
     ("api-preferences", "PATCH"): lambda w: json({"remind_by_email": False}),
     ("admin:auth_group_delete", "POST"): lambda w: form({"post": "yes"}),

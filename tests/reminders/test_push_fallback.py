@@ -14,13 +14,13 @@ from reminders.models import Channel, Delivery, Fallback, PushSubscription, Stat
 from reminders.vapid import vapid_keys
 from tests.reminders.conftest import at, set_next_runs
 from tests.reminders.test_api import SUBS, subscription_json
-from tests.reminders.test_webpush import (  # noqa: F401 (fixtures)
-    browser,
-    endpoint,
-    loopback_push_allowed,
-)
 
 RENEW = "/api/v1/push-subscriptions/renew/"
+
+
+@pytest.fixture(autouse=True)
+def loopback_push_allowed(settings):
+    settings.REMINDERS_ALLOW_LOOPBACK_PUSH = True  # the loopback push endpoint of conftest
 
 
 def phone(patient, created_at, confirmed_at=None, endpoint="https://push.example/phone"):

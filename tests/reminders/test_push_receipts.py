@@ -5,6 +5,7 @@ service worker sends back without a session."""
 import datetime as dt
 import json
 
+import pytest
 from django.utils import timezone
 
 from reminders import sending
@@ -12,12 +13,11 @@ from reminders.models import AlertKind, Channel, Delivery, DoctorAlert, Kind, Pu
 from reminders.receipts import receipt_token
 from reminders.transports import ALERT_PUSH_TTL, PUSH_TTL
 from tests.reminders.peers import b64url
-from tests.reminders.test_webpush import (  # noqa: F401 (fixtures)
-    browser,
-    endpoint,
-    loopback_push_allowed,
-    push_delivery,
-)
+
+
+@pytest.fixture(autouse=True)
+def loopback_push_allowed(settings):
+    settings.REMINDERS_ALLOW_LOOPBACK_PUSH = True  # the loopback push endpoint of conftest
 
 
 def sent_payload(endpoint, browser) -> dict:

@@ -61,7 +61,9 @@ BODIES = {
     ("signup", "POST"): lambda w: form(
         {"email": w.patient.email, "password1": "a-long-pass-42", "password2": "a-long-pass-42"}
     ),
-    ("profile", "POST"): lambda w: form({"name": "Renamed", "time_zone": "Europe/Paris"}),
+    ("profile", "POST"): lambda w: form(
+        {"name": "Renamed", "time_zone": "Europe/Paris", "reminder_channels": "email"}
+    ),
     ("consent", "POST"): lambda w: form({"action": "agree", "consent_version": CURRENT_VERSION}),
     ("delete_account", "POST"): lambda w: form({"confirm": "on"}),
     ("password_change", "POST"): lambda w: form({}),
@@ -71,7 +73,9 @@ BODIES = {
     ("diary:today", "POST"): entry_form,
     ("diary:edit", "POST"): entry_form,
     ("reminders:done", "POST"): lambda w: form(done_mark(w)),
-    ("reminders:preferences", "POST"): lambda w: form({"time_zone": "Europe/Paris"}),
+    ("reminders:preferences", "POST"): lambda w: form(
+        {"time_zone": "Europe/Paris", "reminder_channels": "email"}
+    ),
     ("triage-api:assessments", "POST"): lambda w: json(
         {"answers": {"heard_pop": True}, "id": str(w.thing("assessment").pk)}
     ),

@@ -108,10 +108,11 @@ async function turnOn() {
   showOn(await register(await subscription(true)));
 }
 
+// Only while the patient wants push: a resync must not turn it back on after they chose email.
 async function resync() {
   if (Notification.permission === "denied") return show("refused");
-  if (Notification.permission !== "granted") return show("off");
-  const current = await subscription(box.dataset.wanted === "true");
+  if (Notification.permission !== "granted" || box.dataset.wanted !== "true") return show("off");
+  const current = await subscription(true);
   if (!current) return show("off");
   return showOn(await register(current));
 }

@@ -23,7 +23,7 @@ from django.db.models.functions import Concat
 from django.utils import timezone
 
 from reminders import notifications
-from reminders.models import STRETCH_GRACE, Delivery, Kind, Status
+from reminders.models import STRETCH_GRACE, Delivery, Fallback, Kind, Status
 from reminders.transports import TRANSPORTS, TransportError
 
 log = logging.getLogger(__name__)
@@ -115,6 +115,7 @@ def send_batch(delivery_ids: list[int]) -> tuple[int, list[tuple[int, Exception]
             )
             if error.permanent:
                 log.warning("delivery %s failed for good: %s", delivery.pk, error)
+                delivery.email_instead(Fallback.PUSH_FAILED)
             else:
                 later.append((delivery.pk, error))
     finally:

@@ -31,13 +31,15 @@ from pywebpush import WebPushException, webpush
 
 from reminders import destinations
 from reminders.notifications import Notification, unsubscribe_url
+from reminders.receipts import receipt_token, receipt_url
 from reminders.vapid import vapid_keys
 
 log = logging.getLogger(__name__)
 
 # Push services keep a message this long for a phone that is off; a stretch reminder
-# older than its slot's grace is no use.
+# older than its slot's grace is no use, a "see a doctor" alert still is a day later.
 PUSH_TTL = 60 * 60
+ALERT_PUSH_TTL = 24 * 60 * 60
 PUSH_MAX_PAYLOAD = 4096 - 103  # aes128gcm adds a 86-byte header, padding and a tag
 
 
@@ -181,9 +183,6 @@ class WebPush:
     """Sends to every subscription of the patient; a gone subscription is deleted."""
 
     def send(self, patient, notification: Notification, urgent: bool = False) -> None:
-        payload = json.dumps(notification.push_payload(), separators=(",", ":"))
-        if len(payload.encode()) > PUSH_MAX_PAYLOAD:
-            raise TransportError("push: payload over 4 KB", permanent=True)
         subscriptions = list(patient.push_subscriptions.all())
         if not subscriptions:
             raise TransportError("push: no subscription", permanent=True)
@@ -191,6 +190,7 @@ class WebPush:
         delivered = 0
         for subscription in subscriptions:
             try:
+                payload = push_payload(notification, subscription)
                 self.send_one(subscription, payload, notification.tag, urgent)
                 delivered += 1
             except TransportError as error:
@@ -211,7 +211,7 @@ class WebPush:
             webpush(
                 subscription.as_subscription_info(),
                 data=payload,
-                ttl=PUSH_TTL,
+                ttl=ALERT_PUSH_TTL if urgent else PUSH_TTL,
                 headers={
                     "Authorization": vapid_authorization(origin),
                     "Urgency": "high" if urgent else "normal",
@@ -278,6 +278,20 @@ def vapid_authorization(audience: str) -> str:
         header = Vapid.from_string(private_key=keys.private_key).sign(claims)["Authorization"]
         _signatures[key] = (header, expires)
     return header
+
+
+def push_payload(notification: Notification, subscription) -> str:
+    """The JSON a subscription is sent, with its receipt token (one per delivery and phone)."""
+    receipt = None
+    if notification.delivery_id is not None:
+        receipt = {
+            "url": receipt_url(notification.delivery_id),
+            "token": receipt_token(notification.delivery_id, subscription.pk),
+        }
+    payload = json.dumps(notification.push_payload(receipt), separators=(",", ":"))
+    if len(payload.encode()) > PUSH_MAX_PAYLOAD:
+        raise TransportError("push: payload over 4 KB", permanent=True)
+    return payload
 
 
 def check_destination(endpoint: str) -> None:

@@ -66,6 +66,7 @@ def preferences(request: HtmxHttpRequest) -> HttpResponse:
         PreferencesForm,
         "reminders/preferences.html",
         _("Your reminder settings are saved."),
+        vapid_public_key=vapid_keys().public_key,
     )
 
 

@@ -6,46 +6,18 @@ import time
 
 import pytest
 
-from reminders import dispatch, sending, tasks, transports
+from reminders import sending, tasks, transports
 from reminders.models import Channel, Delivery, PushSubscription, Status
 from reminders.transports import PUSH_TTL, TransportError
 from reminders.vapid import vapid_keys
-from tests.reminders.conftest import at, set_next_runs, stretch_delivery
-from tests.reminders.peers import BrowserSubscription, PushEndpoint, b64url, verify_vapid
+from tests.reminders.conftest import stretch_delivery
+from tests.reminders.peers import verify_vapid
 
 
 @pytest.fixture(autouse=True)
 def loopback_push_allowed(settings):
     # The push service of these tests is on loopback, which production refuses.
     settings.REMINDERS_ALLOW_LOOPBACK_PUSH = True
-
-
-@pytest.fixture
-def endpoint():
-    with PushEndpoint() as server:
-        yield server
-
-
-@pytest.fixture
-def browser():
-    return BrowserSubscription()
-
-
-@pytest.fixture
-def push_delivery(plan, patient, endpoint, browser):
-    patient.remind_by_email, patient.remind_by_push = False, True
-    patient.save()
-    PushSubscription.objects.create(
-        patient=patient,
-        endpoint=f"{endpoint.url}/push/phone-1",
-        p256dh=browser.p256dh,
-        auth=b64url(browser.auth),
-    )
-    set_next_runs(plan, at("2026-06-01 06:00"))
-    [delivery_id] = dispatch.dispatch_due(at("2026-06-01 07:00"))
-    delivery = Delivery.objects.get(pk=delivery_id)
-    assert delivery.channel == Channel.PUSH
-    return delivery
 
 
 def test_the_push_is_signed_with_vapid_and_decrypts_to_the_reminder(

@@ -9,7 +9,7 @@ from kneeapp import consent
 from kneeapp.models import Consent, User, time_zone_names
 from kneeapp.signin import check_password
 from reminders.forms import PreferencesForm
-from reminders.preferences import FIELDS
+from reminders.preferences import FORM_FIELDS
 
 
 class ConsentVersionMixin:
@@ -103,7 +103,7 @@ class ProfileForm(PreferencesForm):
     """The account page: the name, and the reminder preferences of the plan page."""
 
     class Meta(PreferencesForm.Meta):
-        fields = ["name", *FIELDS]
+        fields = ["name", *FORM_FIELDS]
 
 
 class DeleteAccountForm(forms.Form):

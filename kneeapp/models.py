@@ -84,6 +84,26 @@ class UserManager(BaseUserManager.from_queryset(UserQuerySet)):
         return self.create_user(email, password, **fields)
 
 
+class ReminderChannels(models.TextChoices):
+    """How a patient is reminded: the switches ``remind_by_push`` and ``remind_by_email``
+    read together. With both on, email is the fallback only: it goes when a push fails for
+    good or the phone has confirmed no push for 3 days (docs/reminders.md), so a patient
+    does not get every reminder twice."""
+
+    PUSH_THEN_EMAIL = "push_then_email", _("Notifications, and email when they do not arrive")
+    PUSH = "push", _("Notifications only")
+    EMAIL = "email", _("Email only")
+    OFF = "off", _("No reminders")
+
+    def switches(self) -> dict[str, bool]:
+        """The two fields that store this choice."""
+        both = self == ReminderChannels.PUSH_THEN_EMAIL
+        return {
+            "remind_by_push": both or self == ReminderChannels.PUSH,
+            "remind_by_email": both or self == ReminderChannels.EMAIL,
+        }
+
+
 class User(AbstractBaseUser, PermissionsMixin):
     """A patient, a physiotherapist (staff in the Physiotherapists group) or an administrator."""
 
@@ -105,6 +125,11 @@ class User(AbstractBaseUser, PermissionsMixin):
         _("time zone"), max_length=64, default="UTC", validators=[validate_time_zone]
     )
     remind_by_email = models.BooleanField(_("reminders by email"), default=True)
+    # When remind_by_email last changed: an unsubscribe link from an email sent before that
+    # acts on a setting that is no longer the one it was sent under, so it changes nothing.
+    remind_by_email_changed_at = models.DateTimeField(
+        _("email reminders last changed"), null=True, blank=True, editable=False
+    )
     remind_by_push = models.BooleanField(_("reminders by push notification"), default=False)
     quiet_hours_start = models.TimeField(_("quiet hours start"), null=True, blank=True)
     quiet_hours_end = models.TimeField(_("quiet hours end"), null=True, blank=True)
@@ -133,6 +158,13 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self):
         return self.name or self.email
+
+    @property
+    def reminder_channels(self) -> ReminderChannels:
+        choices = ReminderChannels
+        if self.remind_by_push:
+            return choices.PUSH_THEN_EMAIL if self.remind_by_email else choices.PUSH
+        return choices.EMAIL if self.remind_by_email else choices.OFF
 
     def clean(self):
         super().clean()

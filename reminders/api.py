@@ -1,17 +1,23 @@
 """The reminders API: my plan, "done" marks, push subscriptions and reminder preferences.
 
 Every view acts on the signed-in user's own rows only; another user's schedule or
-subscription answers 404, exactly like one that does not exist.
+subscription answers 404, exactly like one that does not exist. Two take no session, as a
+service worker calls them when the session may have expired: a push receipt (its signed
+token says which delivery and phone) and a renewed subscription (the old endpoint says
+which browser).
 """
 
+from django.core import signing
 from django.http import Http404
+from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
-from rest_framework.decorators import api_view
+from rest_framework.decorators import api_view, authentication_classes, permission_classes
+from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from reminders import plans
+from reminders import plans, receipts
 from reminders.models import PushSubscription
 from reminders.preferences import save_preferences
 from reminders.serializers import (
@@ -19,7 +25,10 @@ from reminders.serializers import (
     DoneSerializer,
     EndpointSerializer,
     PreferencesSerializer,
+    PushStateSerializer,
     PushSubscriptionSerializer,
+    ReceiptSerializer,
+    RenewSerializer,
 )
 
 
@@ -51,7 +60,7 @@ def plan_done(request: Request) -> Response:
     methods=["POST"],
     summary="Register this browser's Web Push subscription (as PushManager.subscribe gave it)",
     request=PushSubscriptionSerializer,
-    responses={201: None, 200: None, 400: OpenApiResponse()},
+    responses={201: PushStateSerializer, 200: PushStateSerializer, 400: OpenApiResponse()},
 )
 @extend_schema(
     methods=["DELETE"],
@@ -72,22 +81,72 @@ def push_subscriptions(request: Request) -> Response:
         return Response(status=status.HTTP_204_NO_CONTENT)
     body = PushSubscriptionSerializer(data=request.data)
     body.is_valid(raise_exception=True)
-    data = body.validated_data
-    # The endpoint names one browser: if someone else signed in on it before, the browser
-    # now belongs to whoever subscribes from it (holding the endpoint means holding it).
-    _subscription, created = PushSubscription.objects.update_or_create(
-        endpoint=data["endpoint"],
-        defaults={
-            "patient": request.user,
-            "p256dh": data["keys"]["p256dh"],
-            "auth": data["keys"]["auth"],
-            # gunicorn refuses a NUL in a header, but PostgreSQL would 500 on one anyway.
-            "user_agent": request.headers.get("User-Agent", "").replace("\x00", "")[:200],
-        },
-    )
+    subscription, created = register(request, request.user, body.validated_data)
     if not request.user.remind_by_push:
         save_preferences(request.user, {"remind_by_push": True})
-    return Response(status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+    return Response(
+        PushStateSerializer(subscription).data,
+        status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+    )
+
+
+def register(request: Request, patient, data: dict):
+    # The endpoint names one browser: if someone else signed in on it before, the browser
+    # now belongs to whoever subscribes from it (holding the endpoint means holding it).
+    return PushSubscription.objects.register(
+        patient,
+        data["endpoint"],
+        data["keys"]["p256dh"],
+        data["keys"]["auth"],
+        # gunicorn refuses a NUL in a header, but PostgreSQL would 500 on one anyway.
+        user_agent=request.headers.get("User-Agent", "").replace("\x00", ""),
+        replaces=data.get("replaces", ""),
+    )
+
+
+@extend_schema(
+    summary="A service worker's new subscription (pushsubscriptionchange), without a session",
+    description="The endpoint it had stands for the browser: only it and the push service "
+    "know it. The row keeps its patient; an unknown old endpoint is a 404.",
+    request=RenewSerializer,
+    responses={200: PushStateSerializer, 400: OpenApiResponse(), 404: None},
+)
+@api_view(["POST"])
+@authentication_classes([])
+@permission_classes([AllowAny])
+def push_subscription_renew(request: Request) -> Response:
+    body = RenewSerializer(data=request.data)
+    body.is_valid(raise_exception=True)
+    old = body.validated_data["old_endpoint"]
+    row = PushSubscription.objects.filter(endpoint=old).select_related("patient").first()
+    if row is None:
+        raise Http404
+    subscription, _created = register(
+        request, row.patient, {**body.validated_data["subscription"], "replaces": old}
+    )
+    return Response(PushStateSerializer(subscription).data)
+
+
+@extend_schema(
+    summary="A phone showed this push (its service worker's receipt), without a session",
+    request=ReceiptSerializer,
+    responses={204: None, 400: OpenApiResponse(), 404: None},
+)
+@api_view(["POST"])
+@authentication_classes([])
+@permission_classes([AllowAny])
+def push_receipt(request: Request, delivery_id: int) -> Response:
+    body = ReceiptSerializer(data=request.data)
+    body.is_valid(raise_exception=True)
+    try:
+        receipts.confirm(delivery_id, body.validated_data["token"], timezone.now())
+    except signing.BadSignature:
+        return Response(
+            {"token": ["This receipt token is not valid."]}, status=status.HTTP_400_BAD_REQUEST
+        )
+    except receipts.UnknownReceipt:
+        raise Http404 from None
+    return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 @extend_schema(methods=["GET"], summary="My reminder preferences", responses=PreferencesSerializer)

@@ -9,7 +9,7 @@ class RemindersConfig(AppConfig):
 
     def ready(self):
         from diary import extensions
-        from reminders import diary_hooks
+        from reminders import checks, diary_hooks  # noqa: F401 (checks registers itself)
 
         # The diary stays ignorant of plans: we hand it our part through its registry.
         if diary_hooks.plan_stretch_choices not in extensions.stretch_choices_providers:
@@ -36,5 +36,6 @@ class RemindersConfig(AppConfig):
         # precached at install would be the signed-out one).
         return [
             static("reminders/plan.js"),
+            static("reminders/push.js"),
             *(drawing.url for drawing in Illustration),
         ]

@@ -29,6 +29,7 @@ from reminders.models import (
     STRETCH_GRACE,
     Channel,
     Delivery,
+    Fallback,
     Kind,
     PushSubscription,
     ReminderSchedule,
@@ -38,13 +39,15 @@ from reminders.models import (
 log = logging.getLogger(__name__)
 
 
-def channels_for(patient, has_push: bool) -> list[str]:
-    channels = []
-    if patient.remind_by_email and patient.email:
-        channels.append(Channel.EMAIL)
-    if patient.remind_by_push and has_push:
-        channels.append(Channel.PUSH)
-    return channels
+def channels_for(patient, has_push: bool, push_heard: bool = False) -> list[str]:
+    """The channels a reminder goes by. With push and email both on, email is the fallback:
+    it is left out while a phone of the patient confirms its pushes (``push_heard``). An
+    alert does not ask, and so goes by both."""
+    email = bool(patient.remind_by_email and patient.email)
+    push = patient.remind_by_push and has_push
+    if push and email and push_heard:
+        return [Channel.PUSH]
+    return [channel for channel, on in ((Channel.EMAIL, email), (Channel.PUSH, push)) if on]
 
 
 def skip_reason(patient, slot: dt.datetime, now: dt.datetime) -> str:
@@ -58,9 +61,13 @@ def skip_reason(patient, slot: dt.datetime, now: dt.datetime) -> str:
 
 
 def due_schedules(now: dt.datetime):
-    """Every schedule due at ``now``, with its plan, patient and push flag, in one query."""
-    has_push = PushSubscription.objects.filter(patient=OuterRef("plan__patient"))
-    return ReminderSchedule.objects.due(now).annotate(has_push=Exists(has_push)).order_by("pk")
+    """Every schedule due at ``now``, with its plan, patient and push flags, in one query."""
+    push = PushSubscription.objects.filter(patient=OuterRef("plan__patient"))
+    return (
+        ReminderSchedule.objects.due(now)
+        .annotate(has_push=Exists(push), push_heard=Exists(push.heard_from(now)))
+        .order_by("pk")
+    )
 
 
 def batches(items: list, params_per_item: int):
@@ -73,15 +80,21 @@ def batches(items: list, params_per_item: int):
 def deliveries_for(schedule: ReminderSchedule, slot: dt.datetime, reason: str):
     """The rows recording ``slot`` of ``schedule``: queued, or skipped for ``reason``."""
     patient = schedule.plan.patient
-    return Delivery.per_channel(
+    channels = channels_for(patient, schedule.has_push, schedule.push_heard)
+    rows = Delivery.per_channel(
         patient,
-        channels_for(patient, schedule.has_push),
+        channels,
         kind=Kind.STRETCH,
         schedule=schedule,
         slot=slot,
         status=Status.SKIPPED if reason else Status.QUEUED,
         error=reason,
     )
+    if len(channels) == 2:  # both on, and no phone heard from: the email says why it came
+        for row in rows:
+            if row.channel == Channel.EMAIL:
+                row.fallback = Fallback.PUSH_UNCONFIRMED
+    return rows
 
 
 def move_on(schedules: list[ReminderSchedule]) -> None:

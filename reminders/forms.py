@@ -4,16 +4,29 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
-from kneeapp.models import time_zone_choices
-from reminders.preferences import FIELDS
+from kneeapp.models import ReminderChannels, time_zone_choices
+from reminders.preferences import FORM_FIELDS
 
 
 class PreferencesForm(forms.ModelForm):
+    reminder_channels = forms.ChoiceField(
+        label=_("How should we remind you?"),
+        choices=ReminderChannels.choices,
+        widget=forms.RadioSelect,
+        help_text=_(
+            "With notifications and email, an email comes only when a notification could not "
+            "reach your phone, or your phone has not confirmed one for 3 days."
+        ),
+    )
     time_zone = forms.ChoiceField(label=_("Time zone"), choices=time_zone_choices)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.initial.setdefault("reminder_channels", self.instance.reminder_channels.value)
 
     class Meta:
         model = get_user_model()
-        fields = FIELDS
+        fields = FORM_FIELDS
         widgets = {
             "quiet_hours_start": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
             "quiet_hours_end": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),

@@ -6,10 +6,10 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core import signing
 from django.urls import reverse
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
-from reminders.models import Delivery, Kind
+from reminders.models import Delivery, Fallback, Kind
 
 UNSUBSCRIBE_SALT = "reminders.unsubscribe"
 
@@ -22,32 +22,80 @@ class Notification:
     tag: str  # the same reminder sent again replaces itself on the phone
     stretches: list[str] = field(default_factory=list)
     reminder: dict | None = None  # {"schedule": id, "date": "YYYY-MM-DD"} for "Done"
+    delivery_id: int | None = None  # for the phone's receipt of a push
+    fallback: str = ""  # an email instead of a push: why, for the patient
 
     @property
     def url(self) -> str:
         return settings.SITE_URL + self.path
 
-    def push_payload(self) -> dict:
-        data = {"title": self.title, "body": self.body, "url": self.path, "tag": self.tag}
+    def push_payload(self, receipt: dict | None = None) -> dict:
+        """What a push carries: our own fields for the service worker, and the same as a
+        Declarative Web Push message (``web_push: 8030``), which Safari shows even if the
+        worker fails; ``mutable`` still wakes the worker there, to send the ``receipt``."""
+        data = {
+            "web_push": 8030,
+            "notification": {
+                "title": self.title,
+                "body": self.body,
+                "navigate": self.url,
+                "tag": self.tag,
+                "lang": get_language() or settings.LANGUAGE_CODE,
+                "dir": "auto",
+                "silent": False,
+            },
+            "mutable": True,
+            "title": self.title,
+            "body": self.body,
+            "url": self.path,
+            "tag": self.tag,
+        }
         if self.reminder:
             data["reminder"] = self.reminder
+        if receipt:
+            data["receipt"] = receipt
         return data
 
 
-def unsubscribe_token(user) -> str:
-    return signing.dumps({"u": user.pk, "c": "email"}, salt=UNSUBSCRIBE_SALT, compress=True)
+# An unsubscribe link works this long after its email was sent.
+UNSUBSCRIBE_MAX_AGE = dt.timedelta(days=90)
 
 
-def unsubscribe_url(user) -> str:
-    return settings.SITE_URL + reverse("reminders:unsubscribe", args=[unsubscribe_token(user)])
+def unsubscribe_token(user, sent_at: dt.datetime) -> str:
+    """Signed: the user, and when the email was sent (ms), to compare with when the email
+    setting last changed. The signature's own timestamp makes it expire."""
+    sent_ms = int(sent_at.timestamp() * 1000)
+    return signing.dumps(
+        {"u": user.pk, "c": "email", "t": sent_ms}, salt=UNSUBSCRIBE_SALT, compress=True
+    )
 
 
-def user_id_from_token(token: str) -> int | None:
+def unsubscribe_url(user, sent_at: dt.datetime) -> str:
+    token = unsubscribe_token(user, sent_at)
+    return settings.SITE_URL + reverse("reminders:unsubscribe", args=[token])
+
+
+class UnsubscribeExpired(Exception):
+    """A genuine unsubscribe link, older than UNSUBSCRIBE_MAX_AGE."""
+
+
+def read_unsubscribe_token(token: str) -> tuple[int, dt.datetime] | None:
+    """(user id, when the email was sent), None for a forged token, or UnsubscribeExpired.
+
+    Tokens signed before they carried the sending time are refused as expired: the setting
+    they were sent under cannot be known.
+    """
     try:
-        data = signing.loads(token, salt=UNSUBSCRIBE_SALT)
+        data = signing.loads(token, salt=UNSUBSCRIBE_SALT, max_age=UNSUBSCRIBE_MAX_AGE)
+    except signing.SignatureExpired:
+        raise UnsubscribeExpired from None
     except signing.BadSignature:
         return None
-    return data.get("u") if data.get("c") == "email" else None
+    if not isinstance(data, dict) or data.get("c") != "email":
+        return None
+    if not isinstance(data.get("t"), int):
+        raise UnsubscribeExpired
+    return data.get("u"), dt.datetime.fromtimestamp(data["t"] / 1000, tz=dt.UTC)
 
 
 def local_date(delivery: Delivery) -> dt.date:
@@ -55,10 +103,12 @@ def local_date(delivery: Delivery) -> dt.date:
 
 
 def for_delivery(delivery: Delivery) -> Notification:
+    extra = {"delivery_id": delivery.pk, "fallback": str(FALLBACK_TEXTS.get(delivery.fallback, ""))}
     if delivery.kind == Kind.STRETCH:
         schedule = delivery.schedule
         day = local_date(delivery)
-        names = [str(item) for item in schedule.plan.items.select_related("exercise")]
+        # .all(): a batch prefetches the items with their exercises (sending.claimed_rows).
+        names = [str(item) for item in schedule.plan.items.all()]
         return Notification(
             title=_("Time to stretch"),
             body=_("Your %(time)s stretches: %(names)s.")
@@ -67,6 +117,7 @@ def for_delivery(delivery: Delivery) -> Notification:
             tag=f"stretch-{schedule.pk}-{day.isoformat()}",
             stretches=names,
             reminder={"schedule": schedule.pk, "date": day.isoformat()},
+            **extra,
         )
     title, body, url_name, tag = DOCTOR_ALERT_TEXTS[delivery.kind]
     return Notification(
@@ -74,7 +125,23 @@ def for_delivery(delivery: Delivery) -> Notification:
         body=str(body),
         path=reverse(url_name),
         tag=f"{tag}-{delivery.doctor_alert_id}",
+        **extra,
     )
+
+
+# Why a patient who chose notifications gets this reminder by email.
+FALLBACK_TEXTS = {
+    Fallback.PUSH_FAILED: gettext_lazy(
+        "You are getting this by email because the notification could not reach your phone: "
+        "notifications may be turned off there, or the app removed. Open kneeapp on your "
+        "phone to turn them on again."
+    ),
+    Fallback.PUSH_UNCONFIRMED: gettext_lazy(
+        "You are getting this by email because your phone has not confirmed a notification "
+        "from us for 3 days. Open kneeapp on your phone to check that notifications are on; "
+        "once one arrives again, these emails stop."
+    ),
+}
 
 
 # What each kind of doctor alert says, where it leads, and its notification tag's prefix.

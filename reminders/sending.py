@@ -18,11 +18,12 @@ import datetime as dt
 import logging
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import Case, F, Q, TextField, Value, When
+from django.db.models.functions import Concat
 from django.utils import timezone
 
 from reminders import notifications
-from reminders.models import STRETCH_GRACE, Delivery, Kind, Status
+from reminders.models import STRETCH_GRACE, Delivery, Fallback, Kind, Status
 from reminders.transports import TRANSPORTS, TransportError
 
 log = logging.getLogger(__name__)
@@ -68,23 +69,65 @@ def send(delivery_id: int) -> bool:
     retry later; a permanent one marks it failed. ``Busy`` is raised while another worker's
     lease on the row runs.
     """
+    sent, later = send_batch([delivery_id])
+    if later:
+        raise later[0][1]
+    return sent == 1
+
+
+def send_batch(delivery_ids: list[int]) -> tuple[int, list[tuple[int, Exception]]]:
+    """Send these deliveries over one connection per channel: how many this call sent, and
+    the (id, error) of those to try again later (``Busy``, or a transient TransportError).
+
+    A few queries for the batch (one claim, one read of the claimed rows with what their
+    messages need), then one UPDATE per row: its outcome, fenced by the claim, written as
+    soon as its transport accepted it (for an email, right after the server's 250), so a
+    worker killed mid-batch repeats at most the message it was sending (SECURITY.md).
+    An unexpected error in one row is logged and retried like a transient one; the rest of
+    the batch goes on.
+    """
+    ids = list(dict.fromkeys(delivery_ids))
     claimed_at = timezone.now()
-    if not Delivery.objects.claim(delivery_id, claimed_at, lease()):
-        held = Delivery.objects.filter(pk=delivery_id, status=Status.SENDING).values_list(
-            "claimed_at", flat=True
-        )
-        if held and held[0] is not None:
-            raise Busy(max(1.0, (held[0] + lease() - claimed_at).total_seconds()))
-        return False
-    mine = Delivery.objects.filter(pk=delivery_id, status=Status.SENDING, claimed_at=claimed_at)
-    delivery = mine.select_related("patient", "schedule__plan__patient").first()
-    if delivery is None:  # deleted with its patient in the meantime
-        return False
-    if out_of_attempts(delivery.attempts - 1):  # this claim would be one too many
-        mine.update(status=Status.FAILED, error=f"gave up after {MAX_ATTEMPTS} attempts")
-        log.warning("delivery %s given up after %s attempts", delivery_id, MAX_ATTEMPTS)
-        return False
-    transport = TRANSPORTS[delivery.channel]()
+    claimed = Delivery.objects.claim_all(ids, claimed_at, lease())
+    rows = claimed_rows(ids, claimed_at) if claimed else []
+    later = busy(set(ids) - {row.pk for row in rows}, claimed_at) if claimed < len(ids) else []
+    rows = leave_out_unsendable(rows, claimed_at)
+    sent = 0
+    transports, broken = {}, {}
+    try:
+        for delivery in rows:
+            mine = fenced(delivery.pk, claimed_at)
+            error = broken.get(delivery.channel)
+            if error is None:
+                if delivery.channel not in transports:
+                    transports[delivery.channel] = TRANSPORTS[delivery.channel]()
+                error = send_one(transports[delivery.channel], delivery)
+            if error is None:
+                sent += 1
+                if not mine.update(status=Status.SENT, sent_at=timezone.now(), error=""):
+                    # Our lease ran out and another worker took the row over: it records.
+                    log.warning("delivery %s was sent after its lease ran out", delivery.pk)
+                continue
+            if error.server:
+                broken[delivery.channel] = error
+            mine.update(
+                status=Status.FAILED if error.permanent else Status.QUEUED, error=str(error)[:1000]
+            )
+            if error.permanent:
+                log.warning("delivery %s failed for good: %s", delivery.pk, error)
+                delivery.email_instead(Fallback.PUSH_FAILED)
+            else:
+                later.append((delivery.pk, error))
+    finally:
+        for transport in transports.values():
+            close = getattr(transport, "close", None)
+            if close is not None:
+                close()
+    return sent, later
+
+
+def send_one(transport, delivery) -> TransportError | None:
+    """Hand one delivery to its transport: None if accepted, else the error to record."""
     try:
         transport.send(
             delivery.patient,
@@ -92,16 +135,60 @@ def send(delivery_id: int) -> bool:
             urgent=delivery.kind != Kind.STRETCH,
         )
     except TransportError as error:
-        status = Status.FAILED if error.permanent else Status.QUEUED
-        mine.update(status=status, error=str(error)[:1000])
-        if error.permanent:
-            log.warning("delivery %s failed for good: %s", delivery_id, error)
-            return False
-        raise
-    if not mine.update(status=Status.SENT, sent_at=timezone.now(), error=""):
-        # Our lease ran out and another worker took the row over: it records the outcome.
-        log.warning("delivery %s was sent after its lease ran out", delivery_id)
-    return True
+        return error
+    except Exception as error:  # a bug in one row must not stop the others
+        log.exception("delivery %s: unexpected error while sending", delivery.pk)
+        return TransportError(f"unexpected error: {error!r}")
+    return None
+
+
+def fenced(delivery_id: int, claimed_at: dt.datetime):
+    """The row while this claim holds it: every outcome is written through this."""
+    return Delivery.objects.filter(pk=delivery_id, status=Status.SENDING, claimed_at=claimed_at)
+
+
+def claimed_rows(ids: list[int], claimed_at: dt.datetime) -> list[Delivery]:
+    """The rows this claim took, in the order asked, with everything their messages read."""
+    rows = (
+        Delivery.objects.filter(pk__in=ids, status=Status.SENDING, claimed_at=claimed_at)
+        .select_related("patient", "schedule__plan__patient")
+        .prefetch_related("schedule__plan__items__exercise", "patient__push_subscriptions")
+    )
+    order = {pk: position for position, pk in enumerate(ids)}
+    return sorted(rows, key=lambda row: order[row.pk])
+
+
+def busy(ids: set[int], claimed_at: dt.datetime) -> list[tuple[int, Exception]]:
+    """The rows not claimed because another worker's lease on them still runs (the others
+    are done or gone, and are left alone)."""
+    held = Delivery.objects.filter(pk__in=ids, status=Status.SENDING).values_list(
+        "pk", "claimed_at"
+    )
+    return [
+        (pk, Busy(max(1.0, (taken + lease() - claimed_at).total_seconds())))
+        for pk, taken in sorted(held)
+        if taken is not None
+    ]
+
+
+def leave_out_unsendable(rows: list[Delivery], claimed_at: dt.datetime) -> list[Delivery]:
+    """Fail the rows out of attempts and skip stretch rows whose reminder was deleted (one
+    UPDATE each); the rest, to send."""
+    # out_of_attempts(attempts - 1): this claim would be one too many.
+    spent = [row.pk for row in rows if out_of_attempts(row.attempts - 1)]
+    orphans = [row.pk for row in rows if row.kind == Kind.STRETCH and row.schedule_id is None]
+    if spent:
+        Delivery.objects.filter(pk__in=spent, status=Status.SENDING, claimed_at=claimed_at).update(
+            status=Status.FAILED, error=f"gave up after {MAX_ATTEMPTS} attempts"
+        )
+        log.warning("deliveries %s given up after %s attempts", spent, MAX_ATTEMPTS)
+    orphans = [pk for pk in orphans if pk not in spent]
+    if orphans:
+        Delivery.objects.filter(
+            pk__in=orphans, status=Status.SENDING, claimed_at=claimed_at
+        ).update(status=Status.SKIPPED, error="its reminder was deleted before it was sent")
+    left_out = set(spent) | set(orphans)
+    return [row for row in rows if row.pk not in left_out]
 
 
 def retry_in(delivery_id: int, error: Exception) -> float | None:
@@ -140,6 +227,15 @@ def mark_enqueued(delivery_ids: list[int], now: dt.datetime) -> None:
     Delivery.objects.filter(pk__in=delivery_ids, status=Status.QUEUED).update(enqueued_at=now)
 
 
+def keeping_last_error(reason: str):
+    """``reason``, followed by the error a former attempt recorded (a retry's), if any."""
+    return Case(
+        When(error="", then=Value(reason)),
+        default=Concat(Value(f"{reason}; last error: "), F("error")),
+        output_field=TextField(),
+    )
+
+
 def stranded(now: dt.datetime) -> list[int]:
     """Deliveries the broker lost: queued and not handed over for a while, or left SENDING
     past their lease (a killed worker). Late stretch reminders are skipped instead, and rows
@@ -147,11 +243,13 @@ def stranded(now: dt.datetime) -> list[int]:
     late = Q(kind=Kind.STRETCH, slot__lt=now - STRETCH_GRACE)
     unfinished = Delivery.objects.filter(status__in=[Status.QUEUED, Status.SENDING])
     unfinished.filter(late, status=Status.QUEUED).update(
-        status=Status.SKIPPED, error="found too late (not handed to a worker in time)"
+        status=Status.SKIPPED,
+        error=keeping_last_error("found too late (not handed to a worker in time)"),
     )
     lost = Q(status=Status.SENDING, claimed_at__lt=now - lease())
     unfinished.filter(lost, attempts__gte=MAX_ATTEMPTS).update(  # out_of_attempts() in SQL
-        status=Status.FAILED, error=f"gave up: the sender stopped {MAX_ATTEMPTS} times"
+        status=Status.FAILED,
+        error=keeping_last_error(f"gave up: the sender stopped {MAX_ATTEMPTS} times"),
     )
     waiting = Q(status=Status.QUEUED) & (
         Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=now - requeue_after())

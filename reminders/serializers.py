@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from kneeapp.models import validate_quiet_hours, validate_time_zone
+from kneeapp.models import ReminderChannels, validate_quiet_hours, validate_time_zone
 from reminders.destinations import acceptable_endpoint
 from reminders.models import PlanItem, ReminderSchedule, StretchPlan
 from reminders.preferences import FIELDS
@@ -130,6 +130,26 @@ class PushSubscriptionSerializer(serializers.Serializer):
     endpoint = serializers.URLField(max_length=1000, validators=[validate_endpoint])
     keys = SubscriptionKeysSerializer()
     expirationTime = serializers.IntegerField(required=False, allow_null=True)  # noqa: N815
+    # The endpoint this browser had before, when the push service gave it a new one.
+    replaces = serializers.URLField(max_length=1000, required=False, allow_blank=True)
+
+
+class RenewSerializer(serializers.Serializer):
+    """A service worker's ``pushsubscriptionchange``: the endpoint it had, and the new one."""
+
+    old_endpoint = serializers.URLField(max_length=1000)
+    subscription = PushSubscriptionSerializer()
+
+
+class PushStateSerializer(serializers.Serializer):
+    """What the page tells the patient about this phone."""
+
+    subscribed_at = serializers.DateTimeField(source="created_at")
+    confirmed_at = serializers.DateTimeField(allow_null=True)
+
+
+class ReceiptSerializer(serializers.Serializer):
+    token = serializers.CharField(max_length=300)
 
 
 class EndpointSerializer(serializers.Serializer):
@@ -138,10 +158,11 @@ class EndpointSerializer(serializers.Serializer):
 
 class PreferencesSerializer(serializers.ModelSerializer):
     time_zone = serializers.CharField(max_length=64, validators=[validate_time_zone])
+    reminder_channels = serializers.ChoiceField(choices=ReminderChannels.choices, required=False)
 
     class Meta:
         model = get_user_model()
-        fields = FIELDS
+        fields = [*FIELDS, "reminder_channels"]
 
     def validate(self, attrs):
         current = self.instance

@@ -109,22 +109,20 @@ def send_delivery(self, delivery_id: int) -> bool:
         return False if countdown is None else retry(self, delivery_id, error, countdown)
 
 
-# The same guarantees as send_delivery, for a batch: a redelivered batch skips what was sent
-# (claimed rows), and a delivery that fails for now is retried on its own, later.
+# The same guarantees as send_delivery, for a batch sent over one connection per channel
+# (sending.send_batch): a redelivered batch skips what was sent (claimed rows), and a
+# delivery that fails for now is retried on its own, later.
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def send_deliveries(delivery_ids: list[int]) -> int:
     if not isinstance(delivery_ids, list) or not all(
         isinstance(i, int) and not isinstance(i, bool) for i in delivery_ids
     ):
         raise ValueError(f"delivery_ids must be a list of whole numbers, not {delivery_ids!r}")
-    sent = 0
-    for delivery_id in delivery_ids:
-        try:
-            sent += sending.send(delivery_id)
-        except (sending.Busy, TransportError) as error:  # only transient errors get here
-            countdown = sending.retry_in(delivery_id, error)
-            if countdown is not None:
-                send_later(delivery_id, countdown)
+    sent, later = sending.send_batch(delivery_ids)
+    for delivery_id, error in later:  # only Busy and transient errors get here
+        countdown = sending.retry_in(delivery_id, error)
+        if countdown is not None:
+            send_later(delivery_id, countdown)
     return sent
 
 

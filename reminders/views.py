@@ -13,7 +13,7 @@ from django_htmx.middleware import HtmxDetails
 
 from reminders import plans
 from reminders.forms import DoneForm, PreferencesForm
-from reminders.notifications import user_id_from_token
+from reminders.notifications import UnsubscribeExpired, read_unsubscribe_token
 from reminders.preferences import save_preferences
 from reminders.vapid import vapid_keys
 
@@ -66,6 +66,7 @@ def preferences(request: HtmxHttpRequest) -> HttpResponse:
         PreferencesForm,
         "reminders/preferences.html",
         _("Your reminder settings are saved."),
+        vapid_public_key=vapid_keys().public_key,
     )
 
 
@@ -84,13 +85,26 @@ def preferences_page(request, form_class, template: str, saved: str, **context) 
 @csrf_exempt  # one-click unsubscribe (RFC 8058): mail clients POST without our CSRF token
 @require_http_methods(["GET", "POST"])
 def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
-    user_id = user_id_from_token(token)
-    user = get_user_model().objects.filter(pk=user_id).first() if user_id else None
+    """Ask (GET), then turn email reminders off (POST), as the link's email was sent under.
+
+    The link expires after 90 days (410), and once the patient has changed their email
+    setting since that email was sent it changes nothing: a replay of an old email must not
+    undo their turning reminders back on.
+    """
+    page = "reminders/unsubscribed.html"
+    try:
+        found = read_unsubscribe_token(token)
+    except UnsubscribeExpired:
+        return render(request, page, {"state": "expired"}, status=410)
+    user = get_user_model().objects.filter(pk=found[0]).first() if found else None
     if user is None:
         raise Http404
+    changed_at = user.remind_by_email_changed_at
+    if changed_at is not None and changed_at > found[1]:
+        return render(request, page, {"state": "changed since"})
     if request.method == "POST":
         # A GET never changes anything: mail scanners follow links.
         if user.remind_by_email:
             save_preferences(user, {"remind_by_email": False})
-        return render(request, "reminders/unsubscribed.html", {"done": True})
-    return render(request, "reminders/unsubscribed.html", {"done": False, "token": token})
+        return render(request, page, {"state": "done"})
+    return render(request, page, {"state": "ask"})

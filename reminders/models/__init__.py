@@ -11,9 +11,11 @@
 from reminders.models.alerts import AlertKind, DoctorAlert
 from reminders.models.attention import AttentionReview, PatientNeedingAttention
 from reminders.models.deliveries import (
+    SILENCE,
     STRETCH_GRACE,
     Channel,
     Delivery,
+    Fallback,
     Kind,
     PushSubscription,
     Status,
@@ -36,6 +38,7 @@ from reminders.models.templates import PlanTemplate, PlanTemplateItem, PlanTempl
 
 __all__ = [
     "EVERY_DAY",
+    "SILENCE",
     "STRETCH_GRACE",
     "AlertKind",
     "AttentionReview",
@@ -47,6 +50,7 @@ __all__ = [
     "Exercise",
     "ExerciseKind",
     "ExerciseOwner",
+    "Fallback",
     "Illustration",
     "Kind",
     "PatientNeedingAttention",

@@ -1,5 +1,5 @@
-// reminders: the plan page. Hold timers, "done" marks that survive being offline (through
-// the outbox, static/kneeapp/outbox.js), and turning on Web Push reminders on this phone.
+// reminders: the plan page. Hold timers and "done" marks that survive being offline (through
+// the outbox, static/kneeapp/outbox.js); reminders on this phone are push.js.
 // Without JavaScript the page still works: "done" is a plain form POST.
 
 function csrfToken() {
@@ -90,59 +90,3 @@ window.addEventListener("kneeapp:outbox-sent", (event) => {
   const form = id && document.querySelector(`.done-form[data-outbox-id="${CSS.escape(id)}"]`);
   if (form) showDone(form, false);
 });
-
-// ---- Web Push on this phone ---------------------------------------------------------------
-const pushButton = document.getElementById("enable-push");
-const pushStatus = document.getElementById("push-status");
-
-function applicationServerKey(base64url) {
-  const base64 = (base64url + "===".slice((base64url.length + 3) % 4)).replace(/-/g, "+").replace(/_/g, "/");
-  return Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
-}
-
-async function subscribe() {
-  const permission = await Notification.requestPermission();
-  if (permission !== "granted") {
-    pushStatus.textContent = pushButton.dataset.msgDenied;
-    return;
-  }
-  const registration = await navigator.serviceWorker.ready;
-  const subscription = (await registration.pushManager.getSubscription())
-    || (await registration.pushManager.subscribe({
-      userVisibleOnly: true,
-      applicationServerKey: applicationServerKey(pushButton.dataset.vapidKey),
-    }));
-  const response = await fetch(pushButton.dataset.api, {
-    method: "POST",
-    credentials: "same-origin",
-    headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
-    body: JSON.stringify(subscription.toJSON()),
-  });
-  if (!response.ok) throw new Error(`push subscription: ${response.status}`);
-  pushButton.hidden = true;
-  pushStatus.textContent = pushButton.dataset.msgOn;
-}
-
-if (pushButton && "serviceWorker" in navigator && "PushManager" in window && "Notification" in window) {
-  pushButton.hidden = false;
-  if (Notification.permission === "granted") {
-    navigator.serviceWorker.ready
-      .then((registration) => registration.pushManager.getSubscription())
-      .then((subscription) => {
-        if (subscription) {
-          pushButton.hidden = true;
-          pushStatus.textContent = pushButton.dataset.msgOn;
-        }
-      });
-  }
-  pushButton.addEventListener("click", () => {
-    pushButton.disabled = true;
-    subscribe()
-      .catch(() => {
-        pushStatus.textContent = pushButton.dataset.msgFailed;
-      })
-      .finally(() => {
-        pushButton.disabled = false;
-      });
-  });
-}

@@ -1,4 +1,5 @@
-// reminders: show a pushed reminder with "Done" and "Later"; a tap opens the right page.
+// reminders: show every pushed reminder with "Done" and "Later", report its receipt, follow
+// a renewed subscription; a tap opens the right page.
 // "Done" marks the reminder's stretches done through the outbox (so it is kept when the
 // phone is offline) or, without it, a direct POST. "Later" only puts it away: a service
 // worker cannot be kept alive to ask again, and the reminder stays open on the plan page.
@@ -24,14 +25,102 @@ function remindersShow(data) {
   return self.registration.showNotification(data.title || "kneeapp", options);
 }
 
-self.addEventListener("push", (event) => {
-  let data = {};
+// Every push shows a notification, whatever it carries: iOS silently revokes a subscription
+// whose pushes show nothing. A payload that cannot be read shows a generic reminder.
+const REMINDERS_GENERIC_TITLE = "{{ _('kneeapp reminder')|escapejs }}";
+const REMINDERS_GENERIC_BODY = "{{ _('You have a reminder: open kneeapp to see it.')|escapejs }}";
+const REMINDERS_RENEW_URL = "{% url 'api-push-subscription-renew' %}";
+
+function remindersText(value, otherwise) {
+  return typeof value === "string" && value.trim() ? value : otherwise;
+}
+
+function remindersSameOrigin(link) {
   try {
-    data = event.data ? event.data.json() : {};
+    const url = new URL(link, self.location.origin);
+    return url.origin === self.location.origin ? url.pathname + url.search + url.hash : "";
   } catch (error) {
-    data = { body: event.data ? event.data.text() : "" };
+    return "";
   }
-  event.waitUntil(remindersShow(data));
+}
+
+// Our own fields, or those of a Declarative Web Push message ({"web_push": 8030, ...}), which
+// Safari shows by itself and other browsers hand to this worker.
+function remindersRead(event) {
+  let data = null;
+  try {
+    data = event.data ? event.data.json() : null;
+  } catch (error) {
+    data = null;
+  }
+  if (!data || typeof data !== "object" || Array.isArray(data)) data = {};
+  const declared = data.web_push === 8030 && data.notification && typeof data.notification === "object"
+    ? data.notification : {};
+  const object = (value) => (value && typeof value === "object" && !Array.isArray(value) ? value : null);
+  return {
+    title: remindersText(data.title, remindersText(declared.title, REMINDERS_GENERIC_TITLE)),
+    body: remindersText(data.body, remindersText(declared.body, REMINDERS_GENERIC_BODY)),
+    tag: remindersText(data.tag, remindersText(declared.tag, "kneeapp-reminder")),
+    url: remindersSameOrigin(remindersText(data.url, remindersText(declared.navigate, ""))) || REMINDERS_PLAN_URL,
+    reminder: object(data.reminder),
+    receipt: object(data.receipt),
+  };
+}
+
+// The receipt: the push's own signed token, so no session is needed (it may have expired).
+async function remindersConfirm(receipt) {
+  const url = remindersSameOrigin(remindersText(receipt.url, ""));
+  if (!url || typeof receipt.token !== "string") return;
+  try {
+    await fetch(url, {
+      method: "POST",
+      credentials: "omit",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ token: receipt.token }),
+    });
+  } catch (error) {
+    // Offline: this push stays unconfirmed; the next one that is confirmed counts.
+  }
+}
+
+async function remindersOnPush(event) {
+  let data = { title: REMINDERS_GENERIC_TITLE, body: REMINDERS_GENERIC_BODY, url: REMINDERS_PLAN_URL };
+  try {
+    data = remindersRead(event);
+    await remindersShow(data);
+  } catch (error) {
+    await self.registration.showNotification(REMINDERS_GENERIC_TITLE, {
+      body: REMINDERS_GENERIC_BODY, tag: "kneeapp-reminder", icon: REMINDERS_ICON, data: { url: REMINDERS_PLAN_URL },
+    });
+  }
+  if (data.receipt) await remindersConfirm(data.receipt);
+}
+
+self.addEventListener("push", (event) => {
+  event.waitUntil(remindersOnPush(event));
+});
+
+// The push service gave this browser a new subscription (or took it away): tell the server,
+// which swaps the row of the old endpoint (no session needed). If this fails, the page
+// resyncs on its next load.
+async function remindersRenew(event) {
+  const old = event.oldSubscription;
+  let fresh = event.newSubscription;
+  const key = old && old.options && old.options.applicationServerKey;
+  if (!fresh && key) {
+    fresh = await self.registration.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: key });
+  }
+  if (!old || !fresh) return;
+  await fetch(REMINDERS_RENEW_URL, {
+    method: "POST",
+    credentials: "omit",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ old_endpoint: old.endpoint, subscription: fresh.toJSON() }),
+  });
+}
+
+self.addEventListener("pushsubscriptionchange", (event) => {
+  event.waitUntil(remindersRenew(event).catch(() => undefined));
 });
 
 async function remindersMarkDone(reminder) {

@@ -146,7 +146,7 @@ def test_the_profile_saves_time_zone_channels_and_quiet_hours(patient_client, pa
         {
             "name": "Pat",
             "time_zone": "Asia/Tokyo",
-            "remind_by_push": "on",
+            "reminder_channels": "push",
             "quiet_hours_start": "22:00",
             "quiet_hours_end": "07:00",
         },

@@ -1,11 +1,23 @@
-"""Plans for the personas: ``patient`` (London) and ``other_patient`` (New York)."""
+"""Plans for the personas: ``patient`` (London) and ``other_patient`` (New York); a loopback
+push endpoint and the browser subscribed to it, with a push reminder due (``push_delivery``;
+the test module allows loopback push, ``REMINDERS_ALLOW_LOOPBACK_PUSH``)."""
 
 import datetime as dt
 
 import pytest
 
+from reminders import dispatch
 from reminders.library import ensure_library
-from reminders.models import Delivery, Kind, PlanItem, ReminderSchedule, StretchPlan
+from reminders.models import (
+    Channel,
+    Delivery,
+    Kind,
+    PlanItem,
+    PushSubscription,
+    ReminderSchedule,
+    StretchPlan,
+)
+from tests.reminders.peers import BrowserSubscription, PushEndpoint, b64url
 
 UTC = dt.UTC
 
@@ -50,3 +62,31 @@ def plan(patient, physiotherapist):
 @pytest.fixture
 def other_plan(other_patient, other_physiotherapist):
     return make_plan(other_patient, other_physiotherapist, times=("07:30",))
+
+
+@pytest.fixture
+def endpoint():
+    with PushEndpoint() as server:
+        yield server
+
+
+@pytest.fixture
+def browser():
+    return BrowserSubscription()
+
+
+@pytest.fixture
+def push_delivery(plan, patient, endpoint, browser):
+    patient.remind_by_email, patient.remind_by_push = False, True
+    patient.save()
+    PushSubscription.objects.create(
+        patient=patient,
+        endpoint=f"{endpoint.url}/push/phone-1",
+        p256dh=browser.p256dh,
+        auth=b64url(browser.auth),
+    )
+    set_next_runs(plan, at("2026-06-01 06:00"))
+    [delivery_id] = dispatch.dispatch_due(at("2026-06-01 07:00"))
+    delivery = Delivery.objects.get(pk=delivery_id)
+    assert delivery.channel == Channel.PUSH
+    return delivery

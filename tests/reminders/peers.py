@@ -38,9 +38,11 @@ def free_port() -> int:
 class SMTPHandler:
     def __init__(self):
         self.messages: list = []
+        self.peers: list = []  # the client's (address, port) of each message: its connection
         self.received = threading.Event()
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
+        self.peers.append(session.peer)
         self.messages.append(envelope)
         self.received.set()
         return "250 Message accepted for delivery"
@@ -114,6 +116,7 @@ class PushRequest:
     path: str
     headers: dict  # names in lower case
     body: bytes
+    peer: tuple = ()  # the client's (address, port): one per connection
 
 
 class PushEndpoint:
@@ -125,10 +128,14 @@ class PushEndpoint:
         endpoint = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keeps connections alive, as push services do
+
             def do_POST(self):  # noqa: N802 (http.server's name)
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 headers = {name.lower(): value for name, value in self.headers.items()}
-                endpoint.requests.append(PushRequest(self.path, headers, body))
+                endpoint.requests.append(
+                    PushRequest(self.path, headers, body, tuple(self.client_address))
+                )
                 status, headers = endpoint.answers.pop(0) if endpoint.answers else (201, {})
                 self.send_response(status)
                 for name, value in headers.items():

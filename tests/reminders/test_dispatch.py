@@ -47,15 +47,16 @@ def test_it_finds_every_due_slot_with_one_query(
         ReminderSchedule.objects.count()
 
 
-def test_it_sends_by_push_too_when_the_patient_has_a_subscription(plan, patient):
+def test_with_push_and_email_on_a_patient_with_a_phone_gets_the_push_only(plan, patient):
+    """Email is the fallback (tests/reminders/test_push_fallback.py), not a second copy."""
     patient.remind_by_push = True
     patient.save()
     PushSubscription.objects.create(
         patient=patient, endpoint="https://push.example/abc", p256dh="x" * 87, auth="y" * 22
     )
     set_next_runs(plan, at("2026-06-01 06:00"))
-    assert len(dispatch.dispatch_due(at("2026-06-01 07:00"))) == 2
-    assert {channel for _, channel, _ in deliveries()} == {Channel.EMAIL, Channel.PUSH}
+    assert len(dispatch.dispatch_due(at("2026-06-01 07:00"))) == 1
+    assert {channel for _, channel, _ in deliveries()} == {Channel.PUSH}
 
 
 def test_a_slot_offered_again_is_recorded_once(plan):
@@ -73,7 +74,7 @@ def test_a_slot_offered_again_is_recorded_once(plan):
 
 
 def test_a_pass_takes_as_many_queries_for_30_due_reminders_as_for_3(plan, patient):
-    patient.remind_by_push = True
+    patient.remind_by_email, patient.remind_by_push = False, True
     patient.save()
     PushSubscription.objects.create(
         patient=patient, endpoint="https://push.example/abc", p256dh="x" * 87, auth="y" * 22
@@ -87,7 +88,7 @@ def test_a_pass_takes_as_many_queries_for_30_due_reminders_as_for_3(plan, patien
         ReminderSchedule.objects.filter(pk__in=pks[:due]).update(next_run_at=now)
         with CaptureQueriesContext(connection) as queries:
             ids = dispatch.dispatch_due(now)
-        assert len(ids) == 2 * due  # email and push
+        assert len(ids) == due
         counts[due] = len(queries)
     assert counts[3] == counts[30]
 

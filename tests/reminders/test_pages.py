@@ -66,7 +66,7 @@ def test_preferences_are_saved_from_the_form(patient_client, patient):
     response = patient_client.post(
         url,
         {
-            "remind_by_email": "on",
+            "reminder_channels": "email",
             "time_zone": "America/New_York",
             "quiet_hours_start": "22:00",
             "quiet_hours_end": "07:00",

@@ -30,7 +30,7 @@ def assert_moved_to_new_zone(plan, before):
 
 
 PREFERENCES = {
-    "remind_by_email": "on",
+    "reminder_channels": "email",
     "time_zone": NEW_ZONE,
     "quiet_hours_start": "",
     "quiet_hours_end": "",

@@ -1,49 +1,23 @@
 """Web Push to a loopback push service that checks VAPID and decrypts what it gets."""
 
+import datetime as dt
 import json
+import time
 
 import pytest
 
-from reminders import dispatch, sending, tasks
+from reminders import sending, tasks, transports
 from reminders.models import Channel, Delivery, PushSubscription, Status
 from reminders.transports import PUSH_TTL, TransportError
 from reminders.vapid import vapid_keys
-from tests.reminders.conftest import at, set_next_runs
-from tests.reminders.peers import BrowserSubscription, PushEndpoint, b64url, verify_vapid
+from tests.reminders.conftest import stretch_delivery
+from tests.reminders.peers import verify_vapid
 
 
 @pytest.fixture(autouse=True)
 def loopback_push_allowed(settings):
     # The push service of these tests is on loopback, which production refuses.
     settings.REMINDERS_ALLOW_LOOPBACK_PUSH = True
-
-
-@pytest.fixture
-def endpoint():
-    with PushEndpoint() as server:
-        yield server
-
-
-@pytest.fixture
-def browser():
-    return BrowserSubscription()
-
-
-@pytest.fixture
-def push_delivery(plan, patient, endpoint, browser):
-    patient.remind_by_email, patient.remind_by_push = False, True
-    patient.save()
-    PushSubscription.objects.create(
-        patient=patient,
-        endpoint=f"{endpoint.url}/push/phone-1",
-        p256dh=browser.p256dh,
-        auth=b64url(browser.auth),
-    )
-    set_next_runs(plan, at("2026-06-01 06:00"))
-    [delivery_id] = dispatch.dispatch_due(at("2026-06-01 07:00"))
-    delivery = Delivery.objects.get(pk=delivery_id)
-    assert delivery.channel == Channel.PUSH
-    return delivery
 
 
 def test_the_push_is_signed_with_vapid_and_decrypts_to_the_reminder(
@@ -144,3 +118,46 @@ def test_nothing_is_posted_to_a_name_that_now_resolves_off_the_public_internet(
     assert push_delivery.status == Status.FAILED
     assert "off the public internet" in push_delivery.error
     assert endpoint.requests == []
+
+
+def more_push_deliveries(push_delivery, count: int) -> list[int]:
+    """``count`` more push reminders of the same schedule, at later minutes."""
+    return [
+        stretch_delivery(
+            push_delivery.schedule,
+            push_delivery.slot + dt.timedelta(minutes=minute),
+            channel=Channel.PUSH,
+        ).pk
+        for minute in range(1, count + 1)
+    ]
+
+
+def test_a_worker_reuses_one_https_session_per_push_service(push_delivery, endpoint):
+    ids = [push_delivery.pk, *more_push_deliveries(push_delivery, 3)]
+    assert tasks.send_deliveries(ids[:2]) == 2
+    assert tasks.send_deliveries(ids[2:]) == 2  # the next batch, in the same process
+    assert len(endpoint.requests) == 4
+    assert len({request.peer for request in endpoint.requests}) == 1  # one kept-alive connection
+    assert transports.session_for(endpoint.url) is transports.session_for(endpoint.url)
+
+
+def test_the_vapid_signature_is_reused_within_its_lifetime_and_renewed_after(
+    push_delivery, endpoint, monkeypatch
+):
+    first, second, third = [push_delivery.pk, *more_push_deliveries(push_delivery, 2)]
+    started = time.time()
+    assert sending.send(first) and sending.send(second)
+    signed = [verify_vapid(r.headers["authorization"], endpoint.url) for r in endpoint.requests]
+    assert (
+        endpoint.requests[0].headers["authorization"]
+        == endpoint.requests[1].headers["authorization"]
+    )
+    expires = signed[0]["claims"]["exp"]
+    assert started + 60 * 60 < expires <= time.time() + 24 * 60 * 60  # RFC 8292: at most 24 h
+    # Close to its expiry (within the margin), the next push gets a new signature.
+    later = expires - transports.VAPID_MARGIN + 1
+    monkeypatch.setattr(transports.time, "time", lambda: later)
+    assert sending.send(third)
+    renewed = endpoint.requests[2].headers["authorization"]
+    assert renewed != endpoint.requests[0].headers["authorization"]
+    assert verify_vapid(renewed, endpoint.url)["claims"]["exp"] > expires

@@ -18,6 +18,7 @@ from diary.models import CONTENT_FIELDS as ENTRY_FIELDS
 from diary.models import DiaryEntry
 from reminders.models import ReminderSchedule
 from reminders.preferences import FIELDS as PREFERENCE_FIELDS
+from reminders.preferences import FORM_FIELDS as PREFERENCE_FORM_FIELDS
 from tests.conftest import PASSWORD
 from tests.security.fuzz_data import AUTH, P256DH, snapshot
 from tests.security.fuzz_hostile import assert_escaped
@@ -231,15 +232,14 @@ PAGES = [
         lambda world: {
             "name": "Pat",
             "time_zone": "Europe/London",
-            "remind_by_email": "on",
+            "reminder_channels": "email",
             "quiet_hours_start": "22:00",
             "quiet_hours_end": "07:00",
         },
         (
             "name",
             "time_zone",
-            "remind_by_email",
-            "remind_by_push",
+            "reminder_channels",
             "quiet_hours_start",
             "quiet_hours_end",
         ),
@@ -282,10 +282,10 @@ PAGES = [
         lambda world: "/plan/preferences/",
         lambda world: {
             "time_zone": "Europe/London",
-            "remind_by_email": "on",
+            "reminder_channels": "email",
             "quiet_hours_start": "",
             "quiet_hours_end": "",
         },
-        tuple(PREFERENCE_FIELDS),
+        tuple(PREFERENCE_FORM_FIELDS),
     ),
 ]

@@ -7,6 +7,7 @@ access rules stand between another persona and a change.
 from django.utils import timezone
 
 from kneeapp.consent import CURRENT_VERSION
+from reminders.receipts import receipt_token
 from tests.diary.conftest import body as entry_body
 
 
@@ -60,7 +61,9 @@ BODIES = {
     ("signup", "POST"): lambda w: form(
         {"email": w.patient.email, "password1": "a-long-pass-42", "password2": "a-long-pass-42"}
     ),
-    ("profile", "POST"): lambda w: form({"name": "Renamed", "time_zone": "Europe/Paris"}),
+    ("profile", "POST"): lambda w: form(
+        {"name": "Renamed", "time_zone": "Europe/Paris", "reminder_channels": "email"}
+    ),
     ("consent", "POST"): lambda w: form({"action": "agree", "consent_version": CURRENT_VERSION}),
     ("delete_account", "POST"): lambda w: form({"confirm": "on"}),
     ("password_change", "POST"): lambda w: form({}),
@@ -70,7 +73,9 @@ BODIES = {
     ("diary:today", "POST"): entry_form,
     ("diary:edit", "POST"): entry_form,
     ("reminders:done", "POST"): lambda w: form(done_mark(w)),
-    ("reminders:preferences", "POST"): lambda w: form({"time_zone": "Europe/Paris"}),
+    ("reminders:preferences", "POST"): lambda w: form(
+        {"time_zone": "Europe/Paris", "reminder_channels": "email"}
+    ),
     ("triage-api:assessments", "POST"): lambda w: json(
         {"answers": {"heard_pop": True}, "id": str(w.thing("assessment").pk)}
     ),
@@ -85,6 +90,15 @@ BODIES = {
     ),
     ("api-push-subscriptions", "DELETE"): lambda w: json(
         {"endpoint": w.thing("pushsubscription").endpoint}
+    ),
+    ("api-push-subscription-renew", "POST"): lambda w: json(
+        {
+            "old_endpoint": w.thing("pushsubscription").endpoint,
+            "subscription": w.thing("pushsubscription").as_subscription_info(),
+        }
+    ),
+    ("api-push-receipt", "POST"): lambda w: json(
+        {"token": receipt_token(w.thing("delivery").pk, w.thing("pushsubscription").pk)}
     ),
     ("api-preferences", "PATCH"): lambda w: json({"remind_by_email": False}),
     ("admin:auth_group_delete", "POST"): lambda w: form({"post": "yes"}),

@@ -213,7 +213,8 @@ class World:
             "diary:edit": lambda: entry,
             "diary:delete": lambda: entry,
             "diary-entry-detail": lambda: entry,
-            "reminders:unsubscribe": lambda: {"token": unsubscribe_token(patient)},
+            "reminders:unsubscribe": lambda: {"token": unsubscribe_token(patient, timezone.now())},
+            "api-push-receipt": lambda: {"delivery_id": self.thing("delivery").pk},
             "admin:view_on_site": lambda: {
                 "content_type_id": ContentType.objects.get_for_model(StretchPlan).pk,
                 "object_id": self.thing("stretchplan").pk,

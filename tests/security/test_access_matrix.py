@@ -130,6 +130,12 @@ MATRIX = {
     "api-push-subscriptions":       {GET: (NOPE, 405, 405, 405, 405, 405),
                                      POST: (NOPE, OK, OK, OK, OK, OK),
                                      DELETE: (NOPE, 204, GONE, GONE, GONE, GONE)},
+    # No session: the old endpoint, or the push's signed token, is the key (CAPABILITIES).
+    "api-push-subscription-renew":  {GET: (405, 405, 405, 405, 405, 405),
+                                     POST: (OK, OK, OK, OK, OK, OK)},
+    # The world's delivery is an email: a receipt names push deliveries only.
+    "api-push-receipt":             {GET: (405, 405, 405, 405, 405, 405),
+                                     POST: (GONE, GONE, GONE, GONE, GONE, GONE)},
     "api-preferences":              {GET: (NOPE, OK, OK, OK, OK, OK),
                                      PATCH: (NOPE, OK, OK, OK, OK, OK)},
     "api-schema":                   {GET: (OK, OK, OK, OK, OK, OK)},
@@ -319,6 +325,10 @@ CAPABILITIES = {
     # the endpoint names one browser: whoever subscribes from it now owns it (a shared
     # phone moves to whoever signed in last); only that browser and we know the endpoint
     ("api-push-subscriptions", POST),
+    # a service worker's renewed subscription: the old endpoint stands for the browser
+    ("api-push-subscription-renew", POST),
+    # a phone's receipt of a push: the token signed for that delivery and phone
+    ("api-push-receipt", POST),
 }
 
 

@@ -28,6 +28,7 @@ from reminders.models.exercises import (
 from reminders.models.plans import (
     EVERY_DAY,
     Completion,
+    Effort,
     PlanItem,
     ReminderSchedule,
     StretchPlan,
@@ -44,6 +45,7 @@ __all__ = [
     "Completion",
     "Delivery",
     "DoctorAlert",
+    "Effort",
     "Exercise",
     "ExerciseKind",
     "ExerciseOwner",

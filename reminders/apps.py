@@ -36,5 +36,9 @@ class RemindersConfig(AppConfig):
         # precached at install would be the signed-out one).
         return [
             static("reminders/plan.js"),
+            # The exercise-along session runs offline whole: its script, its styles, the drawings.
+            static("reminders/session.js"),
+            static("reminders/session.css"),
+            static("kneeapp/outbox.js"),
             *(drawing.url for drawing in Illustration),
         ]

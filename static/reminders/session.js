@@ -88,7 +88,7 @@ function session() {
   const view = {
     intro: $("[data-session-intro]"), run: $("[data-session-run]"), feedback: $("[data-feedback]"),
     end: $("[data-session-end]"), progress: $("[data-progress]"), name: $("[data-name]"),
-    picture: $("[data-picture]"), phase: $("[data-phase]"), count: $("[data-count]"),
+    picture: $("[data-picture]"), phase: $("[data-phase]"), count: $("[data-session-count]"),
     rep: $("[data-rep]"), set: $("[data-set]"), pause: $("[data-pause]"), mark: $("[data-mark]"),
     skipped: $("[data-skipped]"), sound: $("[data-sound-switch]"), quiet: $("[data-quiet-note]"),
   };

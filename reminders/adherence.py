@@ -4,7 +4,9 @@ what was done.
 A slot is due on each local day that its plan was current, on the schedule's weekdays, once
 its time has passed, whether or not a reminder went out (quiet hours, no channel, a failed
 send): the stretches were still asked for. Done counts the "done" marks of those same slots
-only, so done can never exceed due ("1 done of 0 sent" in version 1).
+only, so done can never exceed due ("1 done of 0 sent" in version 1). A slot is done when it
+was marked done as a whole, or when every exercise of its plan was marked done on its own
+(``CompletionQuerySet.done_slots``: an exercise session with one skipped is not done).
 """
 
 import datetime as dt
@@ -48,11 +50,7 @@ def per_slot(plan, start: dt.date, end: dt.date, now: dt.datetime | None = None)
     """One ``Adherence`` per reminder time of ``plan``, ``start``..``end``."""
     now = now or timezone.now()
     schedules = list(plan.schedules.order_by("time_of_day", "pk"))
-    marks = set(
-        Completion.objects.filter(schedule__in=schedules, date__range=(start, end)).values_list(
-            "schedule_id", "date"
-        )
-    )
+    marks = Completion.objects.done_slots(schedules, start, end)
     result = []
     for schedule in schedules:
         days = due_days(schedule, plan, start, end, now)

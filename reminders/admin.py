@@ -20,7 +20,7 @@ from django.utils.translation import ngettext
 
 from diary import chart
 from kneeapp.models import time_zone_choices
-from reminders import attention
+from reminders import attention, feedback
 from reminders.adherence import last_days, total
 from reminders.models import (
     Delivery,
@@ -125,14 +125,14 @@ class StretchPlanAdmin(admin.ModelAdmin):
     search_fields = ["patient__email", "patient__name"]
     date_hierarchy = "starts_on"
     inlines = [PlanItemInline, ReminderScheduleInline]
-    readonly_fields = ["adherence_14_days", "pain_trend"]
+    readonly_fields = ["adherence_14_days", "pain_trend", "exercise_feedback"]
 
     def get_fields(self, request, obj=None):
         fields = ["patient", "starts_on", "ends_on", "notes"]
         if not is_physio_only(request):
             fields.insert(1, "physiotherapist")
         if obj is not None:
-            fields += ["adherence_14_days", "pain_trend"]
+            fields += ["adherence_14_days", "pain_trend", "exercise_feedback"]
         return fields
 
     def get_queryset(self, request):
@@ -222,6 +222,10 @@ class StretchPlanAdmin(admin.ModelAdmin):
             _("Pain"),
             rows,
         )
+
+    @admin.display(description=_("How the exercises felt (last 14 days)"))
+    def exercise_feedback(self, plan):
+        return feedback.table(plan.patient)
 
 
 class ViewOnlyAdmin(admin.ModelAdmin):

@@ -39,7 +39,10 @@ def plan(request: Request) -> Response:
 
 
 @extend_schema(
-    summary="Mark a reminder's stretches done (idempotent per schedule and date)",
+    summary=(
+        "Mark a reminder's stretches done, or one exercise of it with `item`, with how it "
+        "felt (idempotent per schedule, date and item)"
+    ),
     request=DoneSerializer,
     responses={201: DoneSerializer, 200: DoneSerializer, 400: OpenApiResponse(), 404: None},
 )
@@ -47,12 +50,18 @@ def plan(request: Request) -> Response:
 def plan_done(request: Request) -> Response:
     body = DoneSerializer(data=request.data)
     body.is_valid(raise_exception=True)
+    data = body.validated_data
     try:
         _completion, created = plans.mark_done(
-            request.user, body.validated_data["schedule"], body.validated_data["date"]
+            request.user,
+            data["schedule"],
+            data["date"],
+            item_id=data.get("item"),
+            effort=data.get("effort", ""),
+            pain=data.get("pain"),
         )
     except plans.DoneRejected as error:
-        return Response({"date": [str(error)]}, status=status.HTTP_400_BAD_REQUEST)
+        return Response({error.field: [str(error)]}, status=status.HTTP_400_BAD_REQUEST)
     return Response(body.data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 

@@ -37,5 +37,9 @@ class RemindersConfig(AppConfig):
         return [
             static("reminders/plan.js"),
             static("reminders/push.js"),
+            # The exercise-along session runs offline whole: its script, its styles, the drawings.
+            static("reminders/session.js"),
+            static("reminders/session.css"),
+            static("kneeapp/outbox.js"),
             *(drawing.url for drawing in Illustration),
         ]

@@ -10,7 +10,9 @@ happens:
 - pain rising over the last 7 days: the latest day's pain at least ``PAIN_RISE`` points above
   the first day's (2 points: the smallest change that matters to a patient);
 - adherence under 50 % over the last 14 days, once at least ``MIN_DUE`` stretch sessions were
-  due since the review (fewer say little).
+  due since the review (fewer say little);
+- an exercise found too painful or too hard, from the feedback after it (reminders/feedback.py
+  names the thresholds).
 
 The weights order the list; a patient with no reason is not on it.
 """
@@ -24,6 +26,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from diary.models import DiaryEntry
+from reminders import feedback
 from reminders.adherence import adherence
 from reminders.models import AttentionReview, Delivery, Kind, Status
 from triage.models import Assessment, Urgency
@@ -76,6 +79,7 @@ def reasons_for(patient, physiotherapist, now: dt.datetime | None = None) -> lis
         reasons.append(
             Reason(40, _("%(percent)d%% of stretches done in 14 days") % {"percent": percent})
         )
+    reasons += [Reason(*found) for found in feedback.attention_reasons(patient, today, since)]
     return sorted(reasons, key=lambda reason: -reason.weight)
 
 

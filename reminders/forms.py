@@ -5,6 +5,7 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from kneeapp.models import ReminderChannels, time_zone_choices
+from reminders.models import Effort
 from reminders.preferences import FORM_FIELDS
 
 
@@ -37,5 +38,24 @@ class PreferencesForm(forms.ModelForm):
 
 
 class DoneForm(forms.Form):
+    """A reminder done as a whole, or one exercise of it (``item``) with how it felt."""
+
     schedule = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
     date = forms.DateField(widget=forms.HiddenInput)
+    item = forms.IntegerField(min_value=1, required=False, widget=forms.HiddenInput)
+    effort = forms.ChoiceField(
+        label=_("How did it feel?"),
+        choices=Effort.choices,
+        required=False,
+        widget=forms.RadioSelect,
+    )
+    pain = forms.IntegerField(
+        label=_("Pain during it (0 = none, 10 = worst)"), min_value=0, max_value=10, required=False
+    )
+
+    def error_text(self) -> str:
+        """Every error, each after the name of its field, for a message on the page."""
+        return " ".join(
+            f"{self.fields[name].label or name}: {' '.join(errors)}"
+            for name, errors in self.errors.items()
+        )

@@ -33,6 +33,15 @@ class DayPlan:
     items: list[PlanItem]
     reminders: list[Reminder]
 
+    @property
+    def session_reminder(self) -> Reminder | None:
+        """The reminder an exercise session marks: the first still open today, else the last
+        (marking again is harmless: each mark is kept once)."""
+        open_ones = [reminder for reminder in self.reminders if not reminder.done]
+        if open_ones:
+            return open_ones[0]
+        return self.reminders[-1] if self.reminders else None
+
 
 def current_plan(patient, day: dt.date) -> StretchPlan | None:
     return (
@@ -67,28 +76,33 @@ def day_plan(patient, now: dt.datetime | None = None) -> DayPlan:
     plan = current_plan(patient, day)
     if plan is None:
         return DayPlan(None, day, [], [])
-    done = set(
-        Completion.objects.filter(schedule__plan=plan, date=day).values_list(
-            "schedule_id", flat=True
-        )
-    )
-    reminders = [
-        Reminder(schedule, day, schedule.pk in done)
-        for schedule in plan.schedules.all()
-        if schedule.on_weekday(day.weekday())
-    ]
+    schedules = [s for s in plan.schedules.all() if s.on_weekday(day.weekday())]
+    done = Completion.objects.done_slots(schedules, day, day)
+    reminders = [Reminder(schedule, day, (schedule.pk, day) in done) for schedule in schedules]
     return DayPlan(plan, day, list(plan.items.all()), reminders)
 
 
 class DoneRejected(ValueError):
-    pass
+    def __init__(self, message: str, field: str = "date"):
+        super().__init__(message)
+        self.field = field
 
 
-def mark_done(patient, schedule_id: int, day: dt.date) -> tuple[Completion, bool]:
-    """Record that ``patient`` did the stretches of one reminder; (completion, created).
+def mark_done(
+    patient,
+    schedule_id: int,
+    day: dt.date,
+    item_id: int | None = None,
+    effort: str = "",
+    pain: int | None = None,
+) -> tuple[Completion, bool]:
+    """Record that ``patient`` did the stretches of one reminder, or one exercise of it
+    (``item_id``, a plan item), with how it felt when given; (completion, created).
 
-    Idempotent per reminder (schedule and date). Raises ``Http404`` for another patient's
-    schedule (as for one that does not exist), ``DoneRejected`` for a date that cannot be right.
+    Idempotent per reminder (schedule and date) and exercise: marking again keeps one row
+    and only adds or changes the feedback given. Raises ``Http404`` for another patient's
+    schedule (as for one that does not exist), ``DoneRejected`` for a date that cannot be
+    right, with the field at fault as ``error.field``.
     """
     schedule = get_object_or_404(
         ReminderSchedule.objects.select_related("plan"), pk=schedule_id, plan__patient=patient
@@ -99,8 +113,23 @@ def mark_done(patient, schedule_id: int, day: dt.date) -> tuple[Completion, bool
         raise DoneRejected(_("That reminder is too old to mark done."))
     if not schedule.plan.is_current(day):
         raise DoneRejected(_("Your plan did not include that day."))
+    exercise_id = None
+    if item_id is not None:
+        item = PlanItem.objects.filter(pk=item_id, plan=schedule.plan).first()
+        if item is None:
+            raise DoneRejected(_("That exercise is not in this plan."), field="item")
+        exercise_id = item.exercise_id
+    feedback = {"effort": effort} if effort else {}
+    if pain is not None:
+        feedback["pain"] = pain
+    key = {"patient": patient, "schedule": schedule, "date": day, "exercise_id": exercise_id}
     try:
         with transaction.atomic():
-            return Completion.objects.get_or_create(patient=patient, schedule=schedule, date=day)
+            completion, created = Completion.objects.get_or_create(**key, defaults=feedback)
     except IntegrityError:  # the same mark from the page and the service worker at once
-        return Completion.objects.get(schedule=schedule, date=day), False
+        completion, created = Completion.objects.get(**key), False
+    if not created and feedback:
+        for name, value in feedback.items():
+            setattr(completion, name, value)
+        completion.save(update_fields=list(feedback))
+    return completion, created

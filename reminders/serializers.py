@@ -9,7 +9,7 @@ from rest_framework import serializers
 
 from kneeapp.models import ReminderChannels, validate_quiet_hours, validate_time_zone
 from reminders.destinations import acceptable_endpoint
-from reminders.models import PlanItem, ReminderSchedule, StretchPlan
+from reminders.models import Effort, PlanItem, ReminderSchedule, StretchPlan
 from reminders.preferences import FIELDS
 
 BASE64URL = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
@@ -86,8 +86,14 @@ class DayPlanSerializer(serializers.Serializer):
 
 
 class DoneSerializer(serializers.Serializer):
+    """A "done" mark: the whole reminder (the body phones have queued since version 1), or
+    one exercise of it with ``item``, a plan item's id, and how it felt when given."""
+
     schedule = serializers.IntegerField(min_value=1)
     date = serializers.DateField()
+    item = serializers.IntegerField(min_value=1, required=False, allow_null=True)
+    effort = serializers.ChoiceField(choices=Effort.choices, required=False, allow_blank=True)
+    pain = serializers.IntegerField(min_value=0, max_value=10, required=False, allow_null=True)
 
 
 def decoded_length(value: str) -> int | None:

@@ -29,7 +29,11 @@ def plan(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         # Not a redirect: the page is precached for offline use and must answer anyone.
         return render(request, "reminders/plan.html", {"day": None})
-    context = {"day": plans.day_plan(request.user), "vapid_public_key": vapid_keys().public_key}
+    context = {
+        "day": plans.day_plan(request.user),
+        "vapid_public_key": vapid_keys().public_key,
+        "pain_scale": range(11),
+    }
     return render(request, "reminders/plan.html", context)
 
 
@@ -38,17 +42,28 @@ def plan(request: HttpRequest) -> HttpResponse:
 def done(request: HtmxHttpRequest) -> HttpResponse:
     form = DoneForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("That reminder could not be marked done."))
+        messages.error(
+            request,
+            _("That could not be marked done. %(errors)s") % {"errors": form.error_text()},
+        )
         return redirect("reminders:plan")
+    data = form.cleaned_data
     try:
         _completion, created = plans.mark_done(
-            request.user, form.cleaned_data["schedule"], form.cleaned_data["date"]
+            request.user,
+            data["schedule"],
+            data["date"],
+            item_id=data["item"],
+            effort=data["effort"],
+            pain=data["pain"],
         )
     except plans.DoneRejected as error:
         messages.error(request, str(error))
     else:
         if created:
             messages.success(request, _("Well done! Marked as done."))
+        elif data["effort"] or data["pain"] is not None:
+            messages.success(request, _("Thank you: how it felt is saved."))
     if request.htmx:
         return render(
             request,

@@ -30,6 +30,7 @@ from reminders.models.exercises import (
 from reminders.models.plans import (
     EVERY_DAY,
     Completion,
+    Effort,
     PlanItem,
     ReminderSchedule,
     StretchPlan,
@@ -47,6 +48,7 @@ __all__ = [
     "Completion",
     "Delivery",
     "DoctorAlert",
+    "Effort",
     "Exercise",
     "ExerciseKind",
     "ExerciseOwner",

@@ -117,14 +117,13 @@ class ProfileForm(PreferencesForm):
         fields = ["name", *FIELDS]
 
 
-class DeleteAccountForm(forms.Form):
+class ConfirmPasswordForm(forms.Form):
+    """The password of the signed-in person, typed again (throttled like a sign-in)."""
+
     password = forms.CharField(
         label=_("Your password"),
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
-    )
-    confirm = forms.BooleanField(
-        label=_("I understand that my diary, assessments and plan will be deleted for good.")
     )
 
     def __init__(self, user, *args, **kwargs):
@@ -136,3 +135,9 @@ class DeleteAccountForm(forms.Form):
         if not check_password(self.user, password):
             raise forms.ValidationError(_("That is not your password."))
         return password
+
+
+class DeleteAccountForm(ConfirmPasswordForm):
+    confirm = forms.BooleanField(
+        label=_("I understand that my diary, assessments and plan will be deleted for good.")
+    )

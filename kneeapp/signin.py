@@ -125,7 +125,15 @@ class TooManyAttemptsMessage:
 
 
 class SignInForm(TooManyAttemptsMessage, AuthenticationForm):
-    pass
+    keep_signed_in = forms.BooleanField(label=_("Keep me signed in on this device"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["keep_signed_in"].help_text = _(
+            "Only on your own phone or computer: you stay signed in for %(days)d days, even "
+            "when you do not use kneeapp for a while. We ask for your password again before "
+            "you download your data."
+        ) % {"days": settings.SESSION_KEPT_AGE // 86400}
 
 
 class AdminSignInForm(TooManyAttemptsMessage, AdminAuthenticationForm):

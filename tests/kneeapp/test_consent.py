@@ -220,7 +220,7 @@ def test_withdrawing_is_recorded_and_offers_export_and_deletion(patient_client, 
     assert row.withdrawn_at is not None and row.withdrawn_at >= row.given_at
     page = patient_client.get(CONSENT_URL).content.decode()
     assert 'data-consent-state="withdrawn"' in page
-    assert reverse("api-export") in page and reverse("delete_account") in page
+    assert reverse("export_data") in page and reverse("delete_account") in page
     # Nothing else until they agree again.
     assert patient_client.get(reverse("diary:today"))["Location"].startswith(CONSENT_URL)
     assert patient_client.get(reverse("api-export")).status_code == 200

@@ -130,6 +130,7 @@ def consent_page(request: HttpRequest) -> HttpResponse:
         "form": form,
         "paragraphs": consent.paragraphs(),
         "version": consent.CURRENT_VERSION,
+        "version_date": consent.version_date(consent.CURRENT_VERSION),
         "latest": user.consents.first(),
         "next": next_page(request),
     }

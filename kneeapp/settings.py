@@ -234,6 +234,9 @@ TRUSTED_PROXIES = envint("TRUSTED_PROXIES", 0)
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Dates shown to people follow the locale (the `date` filter's DATE_FORMAT); kneeapp only
+# changes the time of day to the 24-hour clock (kneeapp/formats/en/formats.py).
+FORMAT_MODULE_PATH = ["kneeapp.formats"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

@@ -21,6 +21,7 @@ from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, Pa
 from django.core.exceptions import PermissionDenied
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from kombu.exceptions import OperationalError
 
 from kneeapp.models import LoginThrottle, ThrottleScope
@@ -129,11 +130,16 @@ class SignInForm(TooManyAttemptsMessage, AuthenticationForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["keep_signed_in"].help_text = _(
+        days = settings.SESSION_KEPT_AGE // 86400
+        self.fields["keep_signed_in"].help_text = ngettext(
+            "Only on your own phone or computer: you stay signed in for %(days)d day, even "
+            "when you do not use kneeapp for a while. We ask for your password again before "
+            "you download your data.",
             "Only on your own phone or computer: you stay signed in for %(days)d days, even "
             "when you do not use kneeapp for a while. We ask for your password again before "
-            "you download your data."
-        ) % {"days": settings.SESSION_KEPT_AGE // 86400}
+            "you download your data.",
+            days,
+        ) % {"days": days}
 
 
 class AdminSignInForm(TooManyAttemptsMessage, AdminAuthenticationForm):

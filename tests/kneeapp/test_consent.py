@@ -11,6 +11,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from diary.models import DiaryEntry
 from kneeapp import consent
@@ -200,8 +201,9 @@ def test_a_consent_page_left_open_over_a_new_text_cannot_agree_to_it(unasked_cli
 def test_the_account_page_says_the_version_and_date(patient_client, patient):
     given = patient.consents.get().given_at.astimezone(patient.zone)
     page = patient_client.get(reverse("profile")).content.decode()
-    assert consent.CURRENT_VERSION in page
-    assert given.strftime("%-d %b %Y, %H:%M") in page
+    # Both in the locale's date style (#16.7), the time on the 24-hour clock.
+    assert date_format(consent.version_date(consent.CURRENT_VERSION), "DATE_FORMAT") in page
+    assert date_format(given, "DATETIME_FORMAT") in page and given.strftime("%H:%M") in page
     assert f'href="{CONSENT_URL}"' in page
 
 

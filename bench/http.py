@@ -14,6 +14,7 @@ the CPU time per request of the workers and of PostgreSQL: on a shared machine t
 figure other processes disturb least.
 """
 
+import contextlib
 import json
 import os
 import shutil
@@ -23,7 +24,7 @@ import uuid
 from pathlib import Path
 
 from bench import row, server
-from tests.processes import Processes, Web
+from tests.processes import ROOT, Processes, Web
 
 LUA = Path(__file__).with_name("http.lua")
 CONCURRENCY = (16, 64)
@@ -37,11 +38,17 @@ TRIAGE = "triage API POST"
 
 TARGET_RATIO = 0.6
 TARGET_P99_MS = 50.0
+# The speed issue's targets (#17): app CPU per request, as a multiple of the no-cookie floor's.
+CPU_TARGETS = {FLOOR: 2, TRIAGE: 4, f"diary history ({YEARS} years)": 9, "plan page": 9}
+# A git revision measured in the same run as this code, from its own worktree: for example
+# `make bench BENCH_ARGS="--only http" BENCH_BASELINE=main` before merging a speed change.
+BASELINE = os.environ.get("BENCH_BASELINE", "")
 
 SEED = f"""
 import datetime as dt
 from django.utils import timezone
 from diary.models import DiaryEntry
+from kneeapp.consent import Consent
 from kneeapp.models import User
 from reminders.library import ensure_library
 from reminders.models import PlanItem, ReminderSchedule, StretchPlan
@@ -51,6 +58,7 @@ physio = User.objects.create_user("physio@bench.example", PASSWORD, is_staff=Tru
 patient = User.objects.create_user(
     "{PATIENT}", PASSWORD, physiotherapist=physio, time_zone="Europe/London"
 )
+Consent.objects.give(patient)
 today, now = timezone.localdate(), timezone.now()
 DiaryEntry.objects.bulk_create(
     [
@@ -132,36 +140,56 @@ def preflight(session: server.Session, endpoint: dict) -> None:
         raise RuntimeError(f"{endpoint['path']} answered {status} without {marker!r}")
 
 
-def measure(app: Web, session, rounds: int, seconds: float) -> dict:
-    """``{(endpoint, concurrency): [result of each round]}``, rounds interleaved."""
-    points = endpoints(session)
-    for endpoint in points:
-        preflight(session, endpoint)
-        wrk(app.url + endpoint["path"], endpoint["mode"], 16, 1, endpoint["headers"])  # warm up
-    results: dict = {}
+class Deployment:
+    """One copy of the app under test: this checkout, or the baseline's worktree."""
+
+    def __init__(self, name: str, root: Path, database: str):
+        self.name, self.root, self.database = name, root, database
+        self.env = server.production_env(
+            server.recreate_database(database), KNEEAPP_VAR_DIR=str(server.VAR_DIR / database)
+        )
+        server.prepare(self.env, root)
+        server.run_python(self.env, SEED, root=root)
+
+    def start(self, processes: Processes) -> None:
+        self.app = processes.web(server.WORKERS, server.THREADS)
+        self.session = server.Session(self.app.port, PATIENT)
+        self.points = endpoints(self.session)
+        for endpoint in self.points:
+            preflight(self.session, endpoint)
+            wrk(self.app.url + endpoint["path"], endpoint["mode"], 16, 1, endpoint["headers"])
+
+
+def measure(deployments: list[Deployment], rounds: int, seconds: float) -> dict:
+    """``{deployment name: {(endpoint, concurrency): [result of each round]}}``: every
+    endpoint of every deployment once per round, one after the other."""
+    results: dict = {deployment.name: {} for deployment in deployments}
     for concurrency in CONCURRENCY:
         for _ in range(rounds):
-            for endpoint in points:
-                result = measured_cpu(app, lambda e=endpoint, c=concurrency: wrk(
-                    app.url + e["path"], e["mode"], c, seconds, e["headers"]
-                ))  # fmt: skip
-                results.setdefault((endpoint["name"], concurrency), []).append(result)
+            for n, endpoint in enumerate(deployments[0].points):
+                for deployment in deployments:
+                    point = deployment.points[n]
+                    url = deployment.app.url + point["path"]
+                    result = measured_cpu(deployment, lambda u=url, e=point, c=concurrency: wrk(
+                        u, e["mode"], c, seconds, e["headers"]
+                    ))  # fmt: skip
+                    key = (endpoint["name"], concurrency)
+                    results[deployment.name].setdefault(key, []).append(result)
     return results
 
 
-def measured_cpu(app: Web, load) -> dict:
+def measured_cpu(deployment: Deployment, load) -> dict:
     """Run ``load`` and add the CPU time per request of the workers and of PostgreSQL.
 
     CPU time is what a request costs whatever else runs on the machine; throughput and
     latency also count the waits for a core that other processes hold.
     """
+    app, database = deployment.app, deployment.database
     app_before = server.cpu_seconds(app.worker_pids())
-    db_before = server.cpu_seconds(server.postgres_backends(server.DATABASE))
+    db_before = server.cpu_seconds(server.postgres_backends(database))
     result = load()
     app_used = server.cpu_used(app_before, server.cpu_seconds(app.worker_pids()))
-    db_used = server.cpu_used(
-        db_before, server.cpu_seconds(server.postgres_backends(server.DATABASE))
-    )
+    db_used = server.cpu_used(db_before, server.cpu_seconds(server.postgres_backends(database)))
     result["app_cpu_ms"] = 1000 * app_used / max(1, result["requests"])
     result["db_cpu_ms"] = 1000 * db_used / max(1, result["requests"])
     return result
@@ -254,18 +282,62 @@ def load_average() -> str:
     return Path("/proc/loadavg").read_text().split()[0]
 
 
+def side_by_side(results: dict) -> tuple[list[dict], str]:
+    """The speed issue's targets: app CPU per request as a multiple of the same code's
+    no-cookie floor (robust on a shared machine), for this code and the baseline."""
+    names = list(results)
+    rows, lines = (
+        [],
+        [
+            "### HTTP, side by side: app CPU per request × the no-cookie floor's, c=16",
+            "",
+            "| endpoint | " + " | ".join(names) + " | target |",
+            "|" + " --- |" * (len(names) + 2),
+        ],
+    )
+
+    def multiple(name: str, endpoint: str) -> float:
+        floor = median(results[name][(FLOOR_ANONYMOUS, 16)], "app_cpu_ms")
+        return median(results[name][(endpoint, 16)], "app_cpu_ms") / max(floor, 1e-9)
+
+    for endpoint, target in CPU_TARGETS.items():
+        figures = [multiple(name, endpoint) for name in names]
+        lines.append(
+            f"| {endpoint} | " + " | ".join(f"{x:.1f}×" for x in figures) + f" | ≤ {target}× |"
+        )
+        rows.append(row(f"HTTP {endpoint}: app CPU × the no-cookie floor, c=16",
+                        f"{figures[0]:.1f}×", f"≤ {target}×", figures[0] <= target))  # fmt: skip
+    p99 = [median(results[name][(TRIAGE, 16)], "p99_us") / 1000 for name in names]
+    lines.append(
+        "| triage API p99, c=16 | "
+        + " | ".join(f"{x:.0f} ms" for x in p99)
+        + " | ≤ ½ the baseline's |"
+    )
+    if len(names) > 1:
+        share = p99[0] / max(p99[1], 1e-9)
+        rows.append(row("HTTP triage API p99, c=16, / the baseline's in the same run",
+                        f"{share:.2f}", "≤ 0.5", share <= 0.5))  # fmt: skip
+    return rows, "\n".join(lines)
+
+
 def run(quick: bool = False):
     rounds, seconds = (2, 3) if quick else (5, 10)
     ensure_wrk()
-    database_url = server.recreate_database(server.DATABASE)
-    env = server.production_env(database_url)
-    server.prepare(env)
-    server.run_python(env, SEED)
-    with Processes(env, server.VAR_DIR) as processes:
-        app = processes.web(server.WORKERS, server.THREADS)
-        session = server.Session(app.port, PATIENT)
+    deployments = [Deployment("this code", ROOT, server.DATABASE)]
+    if BASELINE:
+        root = server.baseline_checkout(BASELINE)
+        deployments.append(Deployment(f"baseline {BASELINE}", root, server.DATABASE + "_baseline"))
+    with contextlib.ExitStack() as stack:
+        for deployment in deployments:
+            processes = stack.enter_context(
+                Processes(deployment.env, server.VAR_DIR, root=deployment.root)
+            )
+            deployment.start(processes)
+        this = deployments[0]
         before = load_average()
-        results = measure(app, session, rounds, seconds)
-        hwm = [server.status_kb(pid, "VmHWM") for pid in app.worker_pids()]
+        results = measure(deployments, rounds, seconds)
+        hwm = [server.status_kb(pid, "VmHWM") for pid in this.app.worker_pids()]
         load = f"{before}/{load_average()}"
-    return summarise(results, hwm, app, load)
+    rows, details = summarise(results[this.name], hwm, this.app, load)
+    more_rows, more_details = side_by_side(results)
+    return rows + more_rows, f"{details}\n\n{more_details}"

@@ -36,7 +36,7 @@ def machine() -> str:
 
 # Each module has run(quick: bool) returning rows (bench.row: benchmark, median, target, met), or
 # (rows, details) where details is Markdown printed and kept below the table.
-BENCHMARKS = ["engines", "http", "audit", "weight", "reminders_scale", "soak"]
+BENCHMARKS = ["engines", "http", "profile", "audit", "weight", "reminders_scale", "soak"]
 
 
 def table(rows: list[dict]) -> str:

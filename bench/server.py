@@ -14,6 +14,7 @@ import json
 import os
 import re
 import secrets
+import subprocess
 import urllib.parse
 from pathlib import Path
 
@@ -70,15 +71,29 @@ def production_env(database_url: str, **extra: str) -> dict:
     )
 
 
-def prepare(env: dict) -> None:
+def prepare(env: dict, root: Path = ROOT) -> None:
     """Migrate and collect static files, as a deployment does before it starts."""
-    manage(env, "migrate", "--noinput")
-    manage(env, "collectstatic", "--noinput")
+    manage(env, "migrate", "--noinput", root=root)
+    manage(env, "collectstatic", "--noinput", root=root)
 
 
-def run_python(env: dict, code: str, timeout: float = 300) -> str:
+def run_python(env: dict, code: str, timeout: float = 300, root: Path = ROOT) -> str:
     """Run ``code`` in a Django shell with ``env`` (seeding, counting); what it printed."""
-    return manage(env, "shell", "--no-imports", "-c", code, timeout=timeout)
+    return manage(env, "shell", "--no-imports", "-c", code, timeout=timeout, root=root)
+
+
+def baseline_checkout(revision: str) -> Path:
+    """A git worktree of ``revision`` under var/bench/baseline: the code before a change, to
+    measure in the same run as the change (it runs with this checkout's virtualenv)."""
+    path = VAR_DIR / "baseline"
+    if not (path / ".git").exists():
+        subprocess.run(["git", "worktree", "prune"], cwd=ROOT, check=True)
+        subprocess.run(
+            ["git", "worktree", "add", "--force", "--detach", str(path), revision],
+            cwd=ROOT, check=True, capture_output=True,
+        )  # fmt: skip
+    subprocess.run(["git", "checkout", "--quiet", "--detach", revision], cwd=path, check=True)
+    return path
 
 
 def cpu_seconds(pids: list[int]) -> dict[int, float]:

@@ -39,11 +39,12 @@ def environment(**settings: str) -> dict:
     return env | {"DJANGO_SETTINGS_MODULE": "kneeapp.settings", "PYTHONUNBUFFERED": "1"} | settings
 
 
-def manage(env: dict, *args: str, timeout: float = 300) -> str:
-    """``manage.py args`` with ``env``; what it printed (stdout, then stderr). Fails loudly."""
+def manage(env: dict, *args: str, timeout: float = 300, root: Path = ROOT) -> str:
+    """``manage.py args`` with ``env`` in the checkout ``root``; what it printed (stdout, then
+    stderr). Fails loudly."""
     result = subprocess.run(
         [sys.executable, "manage.py", *args],
-        cwd=ROOT,
+        cwd=root,
         env=env,
         capture_output=True,
         text=True,
@@ -154,10 +155,11 @@ class Web:
 
 class Processes:
     """The processes of one test or benchmark: one environment, logs in one folder, and all
-    stopped together at the end (``with Processes(env, logs) as processes: ...``)."""
+    stopped together at the end (``with Processes(env, logs) as processes: ...``). ``root`` is
+    the checkout they run from (a benchmark's baseline runs from a worktree of older code)."""
 
-    def __init__(self, env: dict, logs: Path, kill: bool = False):
-        self.env, self.logs_dir, self.kill = env, logs, kill
+    def __init__(self, env: dict, logs: Path, kill: bool = False, root: Path = ROOT):
+        self.env, self.logs_dir, self.kill, self.root = env, logs, kill, root
         self.started: list[subprocess.Popen] = []
 
     def start(self, name: str, command: list[str], **env: str) -> subprocess.Popen:
@@ -166,7 +168,7 @@ class Processes:
         with log_path.open("w") as log:  # not a pipe: a full pipe would stall the process
             process = subprocess.Popen(
                 command,
-                cwd=ROOT,
+                cwd=self.root,
                 env=self.env | env,
                 stdout=log,
                 stderr=subprocess.STDOUT,

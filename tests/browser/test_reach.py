@@ -36,7 +36,8 @@ MEASURE = """(smallest) => {
     if (box.width < smallest || box.height < smallest) {
       const name = (target.innerText || target.value || target.getAttribute('aria-label') || '')
         .trim().slice(0, 40);
-      small.push(`${target.tagName.toLowerCase()} "${name}" ${Math.round(box.width)}×${Math.round(box.height)}`);
+      const size = `${Math.round(box.width)}×${Math.round(box.height)}`;
+      small.push(`${target.tagName.toLowerCase()} "${name}" ${size}`);
     }
   }
   return small;

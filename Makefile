@@ -54,6 +54,7 @@ test-setup: $(STAMP)
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq redis-server >/dev/null; \
 	fi
 	@command -v node >/dev/null 2>&1 || { echo "Node.js 20+ is needed for the JavaScript tests" >&2; exit 1; }
+	@[ -f tests/browser/axe/node_modules/axe-core/axe.min.js ] || npm ci --prefix tests/browser/axe --no-audit --no-fund --silent
 
 ## Command 2: set up, then run every test (lint, Python, JavaScript, browser).
 ## With CI=true (or KNEEAPP_TEST_PRODUCTION=1) the suite runs again on PostgreSQL and Redis.

@@ -11,9 +11,9 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework.decorators import api_view
@@ -23,6 +23,7 @@ from rest_framework.response import Response
 from kneeapp import consent
 from kneeapp.data_rights import delete_account_and_data, export_user_data
 from kneeapp.forms import (
+    ConfirmPasswordForm,
     ConsentForm,
     DeleteAccountForm,
     InvitedSignUpForm,
@@ -30,6 +31,7 @@ from kneeapp.forms import (
     SignUpForm,
 )
 from kneeapp.invitations import open_invitation
+from kneeapp.middleware import keep_session, mark_password_checked, password_checked_recently
 from kneeapp.models import Consent, User
 from kneeapp.signin import PasswordResetRequestForm, SignInForm
 from reminders.plans import end_plans
@@ -56,6 +58,12 @@ class LoginView(auth_views.LoginView):
     template_name = "kneeapp/login.html"
     authentication_form = SignInForm
     redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        if form.cleaned_data.get("keep_signed_in"):
+            keep_session(self.request)
+        return response
 
 
 class PasswordResetView(auth_views.PasswordResetView):
@@ -122,6 +130,7 @@ def consent_page(request: HttpRequest) -> HttpResponse:
         "form": form,
         "paragraphs": consent.paragraphs(),
         "version": consent.CURRENT_VERSION,
+        "version_date": consent.version_date(consent.CURRENT_VERSION),
         "latest": user.consents.first(),
         "next": next_page(request),
     }
@@ -141,9 +150,40 @@ def delete_account(request: HttpRequest) -> HttpResponse:
     return render(request, "kneeapp/delete_account.html", {"form": form})
 
 
+def confirm_password_url(then: str) -> str:
+    return f"{reverse('confirm_password')}?{urlencode({'next': then})}"
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def confirm_password(request: HttpRequest) -> HttpResponse:
+    """Type the password again before handing over the whole record (``next``), when it was
+    last typed long ago: a phone kept signed in for weeks may be in someone else's hands."""
+    form = ConfirmPasswordForm(request.user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        mark_password_checked(request)
+        return redirect(next_page(request) or "profile")
+    context = {"form": form, "next": next_page(request)}
+    return render(request, "kneeapp/confirm_password.html", context)
+
+
+@login_required
+@require_GET
+def export_page(request: HttpRequest) -> HttpResponse:
+    """The way to the download of all one's data, past a fresh password check."""
+    if not password_checked_recently(request):
+        return redirect(confirm_password_url(request.path))
+    return render(request, "kneeapp/export.html")
+
+
 @extend_schema(responses={200: OpenApiTypes.OBJECT}, summary="Everything the signed-in user owns")
 @api_view(["GET"])
 def export(request: Request) -> Response:
+    if not password_checked_recently(request):
+        detail = _("Type your password again first: %(url)s") % {
+            "url": confirm_password_url(reverse("export_data"))
+        }
+        return Response({"detail": detail}, status=403)
     response = Response(export_user_data(request.user))
     response["Content-Disposition"] = 'attachment; filename="kneeapp-export.json"'
     return response

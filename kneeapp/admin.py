@@ -11,6 +11,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from kombu.exceptions import OperationalError
 
 from diary import chart
@@ -285,6 +286,10 @@ def queue_invitation(request, invitation) -> None:
         return
     messages.info(
         request,
-        _("An invitation is on its way to %(email)s. Its link works for %(days)d days.")
+        ngettext(
+            "An invitation is on its way to %(email)s. Its link works for %(days)d day.",
+            "An invitation is on its way to %(email)s. Its link works for %(days)d days.",
+            settings.INVITATION_DAYS,
+        )
         % {"email": invitation.email, "days": settings.INVITATION_DAYS},
     )

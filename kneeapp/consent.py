@@ -17,6 +17,7 @@ is asked at its next request and stays visible to its physiotherapist until it w
 This module imports no app: ``kneeapp/models.py`` imports it, and every app may use it.
 """
 
+import datetime as dt
 from urllib.parse import urlencode
 
 from django.apps import apps
@@ -71,6 +72,11 @@ EXEMPT_VIEWS = frozenset(
         "reminders:unsubscribe",
     }
 )
+
+
+def version_date(version: str) -> dt.date:
+    """A version is named by the date its text takes effect; people read it as a date."""
+    return dt.date.fromisoformat(version)
 
 
 def paragraphs(version: str | None = None) -> list[str]:
@@ -150,6 +156,10 @@ class Consent(models.Model):
 
     def __str__(self):
         return f"{self.patient} {self.version} {self.given_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def version_date(self) -> dt.date:
+        return version_date(self.version)
 
     @property
     def is_current(self) -> bool:

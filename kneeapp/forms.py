@@ -6,7 +6,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from kneeapp import consent
-from kneeapp.models import Consent, User, time_zone_names
+from kneeapp.models import Consent, User, time_zone_choices
 from kneeapp.signin import check_password
 from reminders.forms import PreferencesForm
 from reminders.preferences import FORM_FIELDS
@@ -34,7 +34,15 @@ def consent_version_field():
 
 
 class SignUpForm(ConsentVersionMixin, BaseUserCreationForm):
-    time_zone = forms.CharField(widget=forms.HiddenInput, required=False)
+    # A list the page's script (static/kneeapp/app.js) sets to the browser's own zone and
+    # offers first; the server still checks it is a known one. Left out: UTC.
+    time_zone = forms.ChoiceField(
+        label=_("Time zone"),
+        choices=time_zone_choices,
+        initial="UTC",
+        required=False,
+        help_text=_("Reminders come at your local time. This phone's zone is chosen for you."),
+    )
     consent = forms.BooleanField(
         label=_(
             "I agree that kneeapp keeps the health data I enter, as explained above, and "
@@ -56,10 +64,13 @@ class SignUpForm(ConsentVersionMixin, BaseUserCreationForm):
             raise forms.ValidationError(_("An account with this email address already exists."))
         return email
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:  # a first visit: the browser's zone replaces the default
+            self.fields["time_zone"].widget.attrs["data-from-browser"] = ""
+
     def clean_time_zone(self):
-        # Filled in by the browser; an unknown value falls back to UTC rather than blocking sign-up.
-        value = self.cleaned_data.get("time_zone") or "UTC"
-        return value if value in time_zone_names() else "UTC"
+        return self.cleaned_data.get("time_zone") or "UTC"
 
     def save(self, commit=True):
         """The account and its consent, in one transaction (never one without the other)."""
@@ -106,14 +117,13 @@ class ProfileForm(PreferencesForm):
         fields = ["name", *FORM_FIELDS]
 
 
-class DeleteAccountForm(forms.Form):
+class ConfirmPasswordForm(forms.Form):
+    """The password of the signed-in person, typed again (throttled like a sign-in)."""
+
     password = forms.CharField(
         label=_("Your password"),
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
-    )
-    confirm = forms.BooleanField(
-        label=_("I understand that my diary, assessments and plan will be deleted for good.")
     )
 
     def __init__(self, user, *args, **kwargs):
@@ -125,3 +135,9 @@ class DeleteAccountForm(forms.Form):
         if not check_password(self.user, password):
             raise forms.ValidationError(_("That is not your password."))
         return password
+
+
+class DeleteAccountForm(ConfirmPasswordForm):
+    confirm = forms.BooleanField(
+        label=_("I understand that my diary, assessments and plan will be deleted for good.")
+    )

@@ -21,6 +21,10 @@ log = logging.getLogger(__name__)
 
 SIGNED_IN_AT = "kneeapp_signed_in_at"
 LAST_SEEN_AT = "kneeapp_last_seen_at"
+# When this session last had its password typed: at sign-in, then at each re-check.
+PASSWORD_CHECKED_AT = "kneeapp_password_checked_at"
+# Set when "keep me signed in on this device" was ticked at sign-in.
+KEPT = "kneeapp_kept"
 # The last-seen time is written at most this often, not on every request (a database write).
 LAST_SEEN_RESOLUTION = 60
 
@@ -115,19 +119,49 @@ def start_session(request, now: int | None = None) -> None:
     """
     now = int(time.time()) if now is None else now
     session = request.session
-    session[SIGNED_IN_AT] = session[LAST_SEEN_AT] = now
+    session.pop(KEPT, None)  # each sign-in asks again (the sign-in page's checkbox)
+    session[SIGNED_IN_AT] = session[LAST_SEEN_AT] = session[PASSWORD_CHECKED_AT] = now
     # An absolute end for the cookie and the stored row too: without it every write of the
     # last-seen time would push the expiry SESSION_COOKIE_AGE further away.
-    session.set_expiry(dt.datetime.fromtimestamp(now + settings.SESSION_COOKIE_AGE, tz=dt.UTC))
+    session.set_expiry(dt.datetime.fromtimestamp(now + session_age(session), tz=dt.UTC))
 
 
 def session_started(sender, request, user, **kwargs) -> None:
     start_session(request)
 
 
+def keep_session(request) -> None:
+    """ "Keep me signed in on this device": the session lasts ``SESSION_KEPT_AGE`` from signing
+    in and no idle timeout applies, so a home-screen app opened to mark a stretch done finds
+    its patient still signed in. Signing out, a new password and deleting the account still
+    end it; exporting the data asks for the password again (``password_checked_recently``)."""
+    session = request.session
+    session[KEPT] = True
+    session.set_expiry(
+        dt.datetime.fromtimestamp(session[SIGNED_IN_AT] + session_age(session), tz=dt.UTC)
+    )
+
+
+def session_age(session) -> int:
+    return settings.SESSION_KEPT_AGE if session.get(KEPT) else settings.SESSION_COOKIE_AGE
+
+
+def password_checked_recently(request) -> bool:
+    """Whether this session's password was typed within ``PASSWORD_RECHECK_AFTER`` seconds:
+    a phone left signed in for weeks must not hand over the whole record to whoever holds
+    it."""
+    checked = request.session.get(PASSWORD_CHECKED_AT, 0)
+    return int(time.time()) - checked < settings.PASSWORD_RECHECK_AFTER
+
+
+def mark_password_checked(request) -> None:
+    request.session[PASSWORD_CHECKED_AT] = int(time.time())
+
+
 class SessionTimeoutMiddleware:
     """Sign out after ``SESSION_IDLE_TIMEOUT`` seconds without a request, and in any case
-    ``SESSION_COOKIE_AGE`` seconds after signing in.
+    ``SESSION_COOKIE_AGE`` seconds after signing in; a kept session (``keep_session``) only
+    at its own age, ``SESSION_KEPT_AGE``.
 
     Health data on a phone left on a table, or a shared computer, should not stay open. Goes
     after ``AuthenticationMiddleware`` and ``MessageMiddleware``. Times are Unix seconds kept
@@ -148,10 +182,13 @@ class SessionTimeoutMiddleware:
 
     def check(self, request, now: int) -> None:
         session = request.session
-        if now - session[SIGNED_IN_AT] >= settings.SESSION_COOKIE_AGE:
+        if now - session[SIGNED_IN_AT] >= session_age(session):
             logout(request)
             messages.info(request, _("You were signed out: please sign in again."))
-        elif now - session.get(LAST_SEEN_AT, 0) >= settings.SESSION_IDLE_TIMEOUT:
+        elif (
+            not session.get(KEPT)
+            and now - session.get(LAST_SEEN_AT, 0) >= settings.SESSION_IDLE_TIMEOUT
+        ):
             logout(request)
             messages.info(
                 request,

@@ -7,8 +7,9 @@ This module imports no app: every app may point a foreign key at ``settings.AUTH
 """
 
 import datetime as dt
+import time
 import zoneinfo
-from functools import cache
+from functools import cache, lru_cache
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
@@ -27,9 +28,51 @@ def time_zone_names() -> frozenset[str]:
     return frozenset(zoneinfo.available_timezones())
 
 
-def time_zone_choices() -> list[tuple[str, str]]:
-    """Every known zone for a form's list, by name ("America/New York")."""
-    return [(name, name.replace("_", " ")) for name in sorted(time_zone_names())]
+# The regions of the tz database that name places; other names (UTC, Etc/GMT+5, US/Eastern,
+# GB) are old aliases or offsets, listed last so that a stored one can still be chosen.
+TIME_ZONE_REGIONS = (
+    "Africa", "America", "Antarctica", "Arctic", "Asia", "Atlantic", "Australia", "Europe",
+    "Indian", "Pacific",
+)  # fmt: skip
+
+
+def time_zone_choices() -> list:
+    """Every known zone for a form's list (the sign-up, the settings, the admin's), grouped
+    by region, each named so that a person finds theirs: "Europe/London — London (GMT+0)".
+
+    The raw name comes first so that typing it in a closed list finds it; the offset is the
+    one in force now (recomputed each hour: summer time moves it)."""
+    return _time_zone_choices(int(time.time()) // 3600)
+
+
+@lru_cache(maxsize=2)  # this hour's, and the last one's while a request still uses it
+def _time_zone_choices(hour: int) -> list:
+    now = dt.datetime.fromtimestamp(hour * 3600, tz=dt.UTC)
+    groups: dict[str, list[tuple[str, str]]] = {region: [] for region in TIME_ZONE_REGIONS}
+    others = []
+    for name in sorted(time_zone_names()):
+        region, _slash, place = name.partition("/")
+        if region in groups:
+            groups[region].append((name, time_zone_label(name, now, place)))
+        elif name != "UTC":
+            others.append((name, time_zone_label(name, now)))
+    return [
+        ("UTC", time_zone_label("UTC", now)),
+        *((region, zones) for region, zones in groups.items()),
+        (_("Other names"), others),
+    ]
+
+
+def time_zone_label(name: str, now: dt.datetime, place: str = "") -> str:
+    offset = now.astimezone(zone_named(name)).utcoffset() or dt.timedelta()
+    minutes = int(offset.total_seconds()) // 60
+    sign, minutes = ("+" if minutes >= 0 else "-"), abs(minutes)
+    gmt = f"GMT{sign}{minutes // 60}" + (f":{minutes % 60:02d}" if minutes % 60 else "")
+    if not place:
+        return f"{name} ({gmt})"
+    # "America/Argentina/Buenos_Aires": "Buenos Aires, Argentina".
+    readable = ", ".join(reversed(place.replace("_", " ").split("/")))
+    return f"{name} — {readable} ({gmt})"
 
 
 @cache

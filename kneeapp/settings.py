@@ -235,6 +235,9 @@ TRUSTED_PROXIES = envint("TRUSTED_PROXIES", 0)
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Dates shown to people follow the locale (the `date` filter's DATE_FORMAT); kneeapp only
+# changes the time of day to the 24-hour clock (kneeapp/formats/en/formats.py).
+FORMAT_MODULE_PATH = ["kneeapp.formats"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
@@ -266,6 +269,12 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = envint("SESSION_COOKIE_AGE", 60 * 60 * 12)
 SESSION_IDLE_TIMEOUT = envint("SESSION_IDLE_TIMEOUT", 30 * 60)
+# "Keep me signed in on this device" at sign-in: that session lasts SESSION_KEPT_AGE seconds
+# with no idle timeout. Exporting the data asks for the password again once it was last typed
+# more than PASSWORD_RECHECK_AFTER seconds ago (deleting the account and a new password ask
+# for it every time).
+SESSION_KEPT_AGE = envint("SESSION_KEPT_AGE", 60 * 60 * 24 * 90)
+PASSWORD_RECHECK_AFTER = envint("PASSWORD_RECHECK_AFTER", 15 * 60)
 # How long the audit trail of staff access keeps a row (kneeapp/audit.py): 6 years.
 AUDIT_RETENTION_DAYS = envint("AUDIT_RETENTION_DAYS", 6 * 365)
 # How long a physiotherapist's invitation link works (kneeapp/invitations.py).
@@ -275,6 +284,8 @@ for _name in (
     "INVITATION_DAYS",
     "SESSION_COOKIE_AGE",
     "SESSION_IDLE_TIMEOUT",
+    "SESSION_KEPT_AGE",
+    "PASSWORD_RECHECK_AFTER",
     "SIGN_IN_FAILURES_PER_ACCOUNT",
     "SIGN_IN_FAILURES_PER_ADDRESS",
     "PASSWORD_RESETS_PER_ACCOUNT",

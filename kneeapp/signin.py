@@ -21,6 +21,7 @@ from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, Pa
 from django.core.exceptions import PermissionDenied
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from kombu.exceptions import OperationalError
 
 from kneeapp.consent import with_consent
@@ -137,7 +138,20 @@ class TooManyAttemptsMessage:
 
 
 class SignInForm(TooManyAttemptsMessage, AuthenticationForm):
-    pass
+    keep_signed_in = forms.BooleanField(label=_("Keep me signed in on this device"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        days = settings.SESSION_KEPT_AGE // 86400
+        self.fields["keep_signed_in"].help_text = ngettext(
+            "Only on your own phone or computer: you stay signed in for %(days)d day, even "
+            "when you do not use kneeapp for a while. We ask for your password again before "
+            "you download your data.",
+            "Only on your own phone or computer: you stay signed in for %(days)d days, even "
+            "when you do not use kneeapp for a while. We ask for your password again before "
+            "you download your data.",
+            days,
+        ) % {"days": days}
 
 
 class AdminSignInForm(TooManyAttemptsMessage, AdminAuthenticationForm):

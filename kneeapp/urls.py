@@ -23,6 +23,8 @@ account_urls = [
     path("", accounts.profile, name="profile"),
     path("consent/", accounts.consent_page, name="consent"),
     path("delete/", accounts.delete_account, name="delete_account"),
+    path("confirm-password/", accounts.confirm_password, name="confirm_password"),
+    path("export/", accounts.export_page, name="export_data"),
     path("invitation/<str:token>/", accounts.invitation_page, name="invitation"),
     path("physiotherapist/end/", accounts.end_physiotherapist, name="end_physiotherapist"),
     path(

@@ -24,9 +24,15 @@ if ("serviceWorker" in navigator) {
   });
 }
 
-// Fill a sign-up form's hidden time zone with the browser's own.
-for (const input of document.querySelectorAll('input[name="time_zone"][type="hidden"]')) {
-  if (!input.value) input.value = Intl.DateTimeFormat().resolvedOptions().timeZone || "";
+// A time-zone list offers this browser's own zone first; on a first visit to the sign-up
+// page (data-from-browser) it is also chosen. The server checks the choice all the same.
+const browserZone = Intl.DateTimeFormat().resolvedOptions().timeZone || "";
+for (const select of document.querySelectorAll('select[name="time_zone"]')) {
+  const option = [...select.options].find((candidate) => candidate.value === browserZone);
+  if (!option) continue;
+  const chosen = select.value;
+  select.prepend(option);
+  select.value = select.hasAttribute("data-from-browser") ? browserZone : chosen;
 }
 
 // On sign-out, drop the pages the service worker kept for offline use.

@@ -50,19 +50,29 @@ def test_it_refuses_a_weak_password_naming_the_field(anonymous_client):
     assert not User.objects.filter(email="a@example.com").exists()
 
 
+SIGN_UP = {"email": "tz@example.com", "password1": PASSWORD, "password2": PASSWORD, "consent": "on"}
+
+
 @pytest.mark.django_db
-def test_an_unknown_time_zone_from_the_browser_falls_back_to_utc(anonymous_client):
-    anonymous_client.post(
-        reverse("signup"),
-        {
-            "email": "tz@example.com",
-            "password1": PASSWORD,
-            "password2": PASSWORD,
-            "time_zone": "Mars/Olympus",
-            "consent": "on",
-        },
-    )
+def test_an_unknown_time_zone_is_refused_naming_the_field(anonymous_client):
+    response = anonymous_client.post(reverse("signup"), {**SIGN_UP, "time_zone": "Mars/Olympus"})
+    assert response.status_code == 200 and "time_zone" in response.context["form"].errors
+    assert not User.objects.filter(email="tz@example.com").exists()
+
+
+@pytest.mark.django_db
+def test_a_sign_up_without_a_time_zone_gets_utc(anonymous_client):
+    assert anonymous_client.post(reverse("signup"), SIGN_UP).status_code == 302
     assert User.objects.get(email="tz@example.com").time_zone == "UTC"
+
+
+@pytest.mark.django_db
+def test_the_sign_up_page_lists_readable_zones_grouped_by_region(anonymous_client):
+    page = anonymous_client.get(reverse("signup")).content.decode()
+    assert '<select name="time_zone"' in page and "data-from-browser" in page
+    assert '<optgroup label="Europe">' in page
+    assert re.search(r'value="Europe/London">Europe/London — London \(GMT\+[01]\)<', page)
+    assert re.search(r'value="America/St_Johns">[^<]*St Johns \(GMT-[23]:30\)<', page)
 
 
 def test_it_signs_in_and_out(anonymous_client, patient):

@@ -11,6 +11,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from diary.models import DiaryEntry
 from kneeapp import consent
@@ -200,8 +201,9 @@ def test_a_consent_page_left_open_over_a_new_text_cannot_agree_to_it(unasked_cli
 def test_the_account_page_says_the_version_and_date(patient_client, patient):
     given = patient.consents.get().given_at.astimezone(patient.zone)
     page = patient_client.get(reverse("profile")).content.decode()
-    assert consent.CURRENT_VERSION in page
-    assert given.strftime("%-d %b %Y, %H:%M") in page
+    # Both in the locale's date style (#16.7), the time on the 24-hour clock.
+    assert date_format(consent.version_date(consent.CURRENT_VERSION), "DATE_FORMAT") in page
+    assert date_format(given, "DATETIME_FORMAT") in page and given.strftime("%H:%M") in page
     assert f'href="{CONSENT_URL}"' in page
 
 
@@ -220,7 +222,7 @@ def test_withdrawing_is_recorded_and_offers_export_and_deletion(patient_client, 
     assert row.withdrawn_at is not None and row.withdrawn_at >= row.given_at
     page = patient_client.get(CONSENT_URL).content.decode()
     assert 'data-consent-state="withdrawn"' in page
-    assert reverse("api-export") in page and reverse("delete_account") in page
+    assert reverse("export_data") in page and reverse("delete_account") in page
     # Nothing else until they agree again.
     assert patient_client.get(reverse("diary:today"))["Location"].startswith(CONSENT_URL)
     assert patient_client.get(reverse("api-export")).status_code == 200

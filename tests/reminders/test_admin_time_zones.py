@@ -21,7 +21,7 @@ def test_a_reminder_times_zone_is_a_list_that_follows_the_patient_by_default(
     page = physiotherapist_client.get(plan_page(physiotherapist_client, plan)).content.decode()
     assert '<select name="schedules-0-time_zone"' in page
     assert "The patient&#x27;s own time zone (follows it)" in page
-    assert '<option value="Europe/London">Europe/London</option>' in page
+    assert '<option value="Europe/London">Europe/London — London (GMT+' in page
 
 
 def test_an_unknown_zone_is_refused_naming_the_field_and_nothing_changes(

@@ -67,6 +67,7 @@ BODIES = {
     ("consent", "POST"): lambda w: form({"action": "agree", "consent_version": CURRENT_VERSION}),
     ("delete_account", "POST"): lambda w: form({"confirm": "on"}),
     ("password_change", "POST"): lambda w: form({}),
+    ("confirm_password", "POST"): lambda w: form({}),
     ("password_reset", "POST"): lambda w: form({"email": w.patient.email}),
     ("triage:start", "POST"): lambda w: form({}),
     ("triage:save", "POST"): lambda w: form({"answers": "{}", "id": w.thing("assessment").pk}),

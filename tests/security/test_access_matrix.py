@@ -75,6 +75,10 @@ MATRIX = {
                                      POST: (LOGIN, DONE, DONE, GONE, GONE, GONE)},
     "delete_account":               {GET: (LOGIN, OK, OK, OK, OK, OK),
                                      POST: (LOGIN, FORM, FORM, FORM, FORM, FORM)},
+    # the password typed again, and the way to the download past it (fresh at sign-in)
+    "confirm_password":             {GET: (LOGIN, OK, OK, OK, OK, OK),
+                                     POST: (LOGIN, FORM, FORM, FORM, FORM, FORM)},
+    "export_data":                  {GET: (LOGIN, OK, OK, OK, OK, OK)},
     "password_change":              {GET: (LOGIN, OK, OK, OK, OK, OK),
                                      POST: (LOGIN, FORM, FORM, FORM, FORM, FORM)},
     "password_change_done":         {GET: (LOGIN, OK, OK, OK, OK, OK)},

@@ -319,6 +319,7 @@ CHECKS_A_PASSWORD = {
         },
     ),
     "delete_account": ("signed in", {"password": "{password}", "confirm": "on"}),
+    "confirm_password": ("signed in", {"password": "{password}"}),
 }
 SETS_A_PASSWORD_ONLY = {"signup", "admin:kneeapp_user_add"}
 

@@ -1,0 +1,1 @@
+"""Django's locale formats, where kneeapp differs (``FORMAT_MODULE_PATH``)."""

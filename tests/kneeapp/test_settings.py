@@ -16,6 +16,7 @@ PRODUCTION = {
     "DATABASE_URL": "postgres://kneeapp:secret@db.internal:5432/kneeapp",
     "REDIS_URL": "redis://cache.internal:6379/0",
     "EMAIL_URL": "smtp://mailer:pw@smtp.example.org:587?tls=true",
+    "VAPID_SUBJECT": "mailto:reminders@kneeapp.org",
 }
 
 

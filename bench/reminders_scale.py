@@ -13,7 +13,7 @@ import os
 import subprocess
 import sys
 
-from bench import row
+from bench import row, server
 from bench.reminders_scale_parts import DATABASE_URL, NOW, ZONES, subprocess_env
 from tests.processes import ROOT, manage
 
@@ -56,19 +56,6 @@ def part(name: str, timeout: float = 1800, settings: str = "kneeapp.settings", *
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-def ensure_database() -> None:
-    import psycopg
-
-    name = DATABASE_URL.rsplit("/", 1)[1]
-    server = DATABASE_URL.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(server, autocommit=True) as connection:
-        found = connection.execute(
-            "SELECT 1 FROM pg_database WHERE datname = %s", [name]
-        ).fetchone()
-        if not found:
-            connection.execute(f'CREATE DATABASE "{name}"')
-
-
 def install_beat() -> str:
     """django-celery-beat under var/bench-deps (not in our lock); an error message or ""."""
     target = ROOT / "var" / "bench-deps"
@@ -86,7 +73,7 @@ def install_beat() -> str:
 def run(quick: bool = False):
     size = SIZES[quick]
     pool = max(size["due"][-1], size["sends"])
-    ensure_database()
+    server.ensure_database(DATABASE_URL)
     beat_error = install_beat()
     beat_settings = "bench.reminders_scale_settings"
     settings = "kneeapp.settings" if beat_error else beat_settings

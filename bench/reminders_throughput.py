@@ -20,7 +20,7 @@ import threading
 import time
 from pathlib import Path
 
-from bench import row
+from bench import row, server
 from tests.processes import (
     ROOT,
     Processes,
@@ -130,18 +130,6 @@ def seed(count: int, push_url: str) -> None:
         cursor.execute("ANALYZE")
 
 
-def cpu_seconds(pids: list[int]) -> float:
-    """User + system CPU of these processes so far (from /proc; gone ones count 0)."""
-    total = 0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += int(fields[11]) + int(fields[12])  # utime, stime
-    return total / os.sysconf("SC_CLK_TCK")
-
-
 def span(times: list[float], start: float | None = None) -> float:
     return (max(times) - (min(times) if start is None else start)) if times else 0.0
 
@@ -162,12 +150,15 @@ def through_workers(count: int, smtp_port: int, arrivals: Arrivals, wait: float)
         worker = started.worker(f"--concurrency={CONCURRENCY}", "--loglevel=INFO")
         wait_until(lambda: " ready." in worker.log_path.read_text(), 60, message="the worker")
         pool = [worker.pid, *children(worker.pid)]
-        worker_cpu, servers_cpu = cpu_seconds(pool), time.process_time()
+        worker_cpu, servers_cpu = sum(server.cpu_seconds(pool).values()), time.process_time()
         slot = time.perf_counter()
         dispatch_due_reminders.delay(now=NOW.isoformat())
         while len(arrivals.times) < count and time.perf_counter() < slot + wait:
             time.sleep(0.1)
-        worker_cpu, servers_cpu = cpu_seconds(pool) - worker_cpu, time.process_time() - servers_cpu
+        worker_cpu, servers_cpu = (
+            sum(server.cpu_seconds(pool).values()) - worker_cpu,
+            time.process_time() - servers_cpu,
+        )
         said = started.logs()[-1500:] if len(arrivals.times) < count else ""
     flush_redis(REDIS_URL)
     statuses = dict(Delivery.objects.values_list("status").annotate(n=Count("pk")))
@@ -251,19 +242,9 @@ def measure(count: int, wait: float) -> dict:
     return {"count": count, "emails": len(emails), "workers": workers, "floor": floored}
 
 
-def ensure_database() -> None:
-    import psycopg
-
-    server, name = DATABASE_URL.rsplit("/", 1)
-    with psycopg.connect(f"{server}/postgres", autocommit=True) as connection:
-        found = connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
-        if not found.fetchone():
-            connection.execute(f'CREATE DATABASE "{name}"')
-
-
 def run(quick: bool = False):
     count = SIZES[quick]
-    ensure_database()
+    server.ensure_database(DATABASE_URL)
     manage(env(), "migrate", "--noinput")
     wait = 60 + count / 20  # gives up below 20 sends a second
     result = subprocess.run(

@@ -42,6 +42,16 @@ def recreate_database(name: str) -> str:
     return f"{POSTGRES}/{name}"
 
 
+def ensure_database(database_url: str) -> None:
+    """Create the PostgreSQL database of ``database_url`` if it is not there (kept between runs)."""
+    import psycopg
+
+    server, name = database_url.rsplit("/", 1)
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as db:
+        if not db.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            db.execute(f'CREATE DATABASE "{name}"')
+
+
 def query(database_url: str, sql: str, params=()) -> list[tuple]:
     import psycopg
 

@@ -87,7 +87,8 @@ def delete(request: HttpRequest, entry_id: uuid.UUID) -> HttpResponse:
         item.delete()
         messages.success(request, _("The entry was deleted."))
         return redirect("diary:history")
-    return render(request, "diary/delete.html", {"entry": item})
+    stretch_names = dict(extensions.stretch_choices(request.user) or [])
+    return render(request, "diary/delete.html", {"entry": item, "stretch_names": stretch_names})
 
 
 @login_required

@@ -3,7 +3,7 @@ faster (#17): their HTML for a seeded patient, compared with the files under tes
 
 Normalised before comparing: runs of white space, which a browser shows as one space (one
 per line here, before a tag, so that a diff reads), and none at the end of a block; what
-changes from request to request or from run to run (the CSRF token, the outbox owner's key,
+changes from request to request or from run to run (the CSRF token, the outbox owner's key, the VAPID key,
 hashed static names); and the dates, which follow today (each seeded day is written
 ``{day-N}``, N days before the patient's today). The seed covers what a row or a card can
 show: every swelling, each tick, stretches of the plan and one no longer in it, warning
@@ -123,6 +123,7 @@ def normalised(html: str, today: dt.date) -> str:
     html = re.sub(r'("X-CSRFToken": ")[^"]+', r"\1{csrf}", html)
     html = re.sub(r'(name="csrfmiddlewaretoken" value=")[^"]+', r"\1{csrf}", html)
     html = re.sub(r'(name="kneeapp-owner" content=")[0-9a-f]+', r"\1{owner}", html)
+    html = re.sub(r'(data-vapid-key=")[^"]+', r"\1{vapid}", html)
     html = re.sub(r"(/static/[^\"' ]+?)\.[0-9a-f]{12}(\.\w+)", r"\1\2", html)
     # The longest first: "Dec. 13, 2026" must not become "Dec. 1{day-0}".
     days = [today - dt.timedelta(days=age) for age in range(DAYS + 1)]

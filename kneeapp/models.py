@@ -176,6 +176,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     remind_by_push = models.BooleanField(_("reminders by push notification"), default=False)
     quiet_hours_start = models.TimeField(_("quiet hours start"), null=True, blank=True)
     quiet_hours_end = models.TimeField(_("quiet hours end"), null=True, blank=True)
+    # A gentle reminder after 2 days with nothing logged (reminders/nudges.py).
+    send_nudges = models.BooleanField(_("a nudge after 2 days with nothing logged"), default=True)
 
     objects = UserManager()
 

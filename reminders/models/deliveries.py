@@ -28,6 +28,11 @@ class Kind(models.TextChoices):
     STRETCH = "stretch", _("Stretch reminder")
     PERSISTING = "see_doctor", _("Symptoms persisting: see a doctor")
     CHECK_IN = "check_in", _("Check-in after a see-a-doctor result")
+    NUDGE = "nudge", _("Nudge after days with nothing logged")
+
+
+# The kinds that answer a doctor alert (the others are everyday reminders).
+ALERT_KINDS = (Kind.PERSISTING, Kind.CHECK_IN)
 
 
 class Status(models.TextChoices):
@@ -64,7 +69,8 @@ class DeliveryQuerySet(models.QuerySet):
     def claim_all(self, pks, now: dt.datetime, lease: dt.timedelta | None = None) -> int:
         """``claim`` for many rows in one UPDATE; how many were claimed. The claimed ones are
         those SENDING with ``claimed_at == now`` afterwards."""
-        claimable = Q(status=Status.QUEUED)
+        # A row held until quiet hours end (``not_before``) is not claimed before then.
+        claimable = Q(status=Status.QUEUED) & (Q(not_before__isnull=True) | Q(not_before__lte=now))
         if lease is not None:
             claimable |= Q(status=Status.SENDING, claimed_at__lt=now - lease)
         return self.filter(claimable, pk__in=pks).update(
@@ -120,6 +126,10 @@ class Delivery(models.Model):
         blank=True,
     )
 
+    # Held until then (UTC): a stretch reminder due in quiet hours waits for their end
+    # (reminders/timing.py). Empty: sent when due.
+    not_before = models.DateTimeField(_("held until"), null=True, blank=True)
+
     objects = DeliveryQuerySet.as_manager()
 
     class Meta:
@@ -153,7 +163,11 @@ class Delivery(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(kind="stretch", doctor_alert__isnull=True)
-                | (~Q(kind="stretch") & Q(schedule__isnull=True, doctor_alert__isnull=False)),
+                | Q(kind="nudge", schedule__isnull=True, doctor_alert__isnull=True)
+                | (
+                    ~Q(kind__in=["stretch", "nudge"])
+                    & Q(schedule__isnull=True, doctor_alert__isnull=False)
+                ),
                 name="delivery_stretch_or_alert",
             ),
         ]

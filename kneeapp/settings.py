@@ -429,6 +429,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reminders.tasks.check_doctor_alerts",
         "schedule": 60.0 * 60,
     },
+    # Hourly too: a patient idle for 2 days is nudged in their daytime (reminders/nudges.py).
+    "send-nudges": {
+        "task": "reminders.tasks.send_nudges",
+        "schedule": 60.0 * 60,
+    },
     # The audit trail of staff access keeps AUDIT_RETENTION_DAYS; older rows go once a day.
     "prune-staff-access": {
         "task": "kneeapp.tasks.prune_staff_access",

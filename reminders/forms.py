@@ -34,7 +34,11 @@ class PreferencesForm(forms.ModelForm):
         }
         help_texts = {
             "quiet_hours_start": _("No reminders between these times, e.g. 22:00 to 07:00."),
+            "send_nudges": _(
+                "If nothing is logged for 2 days, one gentle reminder, at most every 3 days."
+            ),
         }
+        labels = {"send_nudges": _("Nudge me when I have not logged anything for 2 days")}
 
 
 class DoneForm(forms.Form):

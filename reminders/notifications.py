@@ -119,6 +119,18 @@ def for_delivery(delivery: Delivery) -> Notification:
             reminder={"schedule": schedule.pk, "date": day.isoformat()},
             **extra,
         )
+    if delivery.kind == Kind.NUDGE:
+        return Notification(
+            title=_("A few minutes for your knee?"),
+            body=_(
+                "Nothing has been logged for 2 days. A short stretch today can help; mark it "
+                "done or add a diary entry. You can turn these nudges off in your reminder "
+                "settings."
+            ),
+            path=reverse("reminders:plan"),
+            tag=f"nudge-{delivery.slot:%Y%m%d%H}",
+            **extra,
+        )
     title, body, url_name, tag = DOCTOR_ALERT_TEXTS[delivery.kind]
     return Notification(
         title=str(title),

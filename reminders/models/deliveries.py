@@ -151,6 +151,12 @@ class Delivery(models.Model):
             models.UniqueConstraint(
                 fields=["doctor_alert", "channel"], name="delivery_once_per_alert"
             ),
+            # A nudge's slot is the hour it was decided (reminders/nudges.py).
+            models.UniqueConstraint(
+                fields=["patient", "slot", "channel"],
+                condition=Q(kind="nudge"),
+                name="delivery_nudge_once_per_hour",
+            ),
             models.CheckConstraint(condition=Q(kind__in=Kind.values), name="delivery_kind_valid"),
             models.CheckConstraint(
                 condition=Q(channel__in=Channel.values), name="delivery_channel_valid"

@@ -74,14 +74,17 @@ def hold(delivery: Delivery, now: dt.datetime) -> Decision:
     zone = delivery.schedule.zone
     day = delivery.slot.astimezone(zone).date()
     if held:
+        why = '"Later"' if delivery.snoozed_from_id else "held for quiet hours"
         plan = delivery.schedule.plan
         if not plan.is_current(day) or not plan.is_current(now.astimezone(zone).date()):
-            return Decision(DROP, reason="held for quiet hours; its plan ended meanwhile")
+            return Decision(DROP, reason=f"{why}; its plan ended meanwhile")
         if already_done(delivery):
-            return Decision(DROP, reason="held for quiet hours; already marked done")
+            return Decision(DROP, reason=f"{why}; already marked done")
     until = quiet_hours_end(patient, now)
     if until is None:
         return Decision(SEND)
+    if delivery.snoozed_from_id:
+        return Decision(DROP, reason='quiet hours (a "Later" that fell in them)')
     if held:
         return Decision(DROP, reason="quiet hours (held once already)")
     if until.astimezone(zone).date() != day:

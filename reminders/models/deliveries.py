@@ -129,6 +129,16 @@ class Delivery(models.Model):
     # Held until then (UTC): a stretch reminder due in quiet hours waits for their end
     # (reminders/timing.py). Empty: sent when due.
     not_before = models.DateTimeField(_("held until"), null=True, blank=True)
+    # "Later": this row is the original's reminder again, 30 minutes on (reminders/snooze.py).
+    # One per original, and never one of a snooze.
+    snoozed_from = models.OneToOneField(
+        "self",
+        verbose_name=_("later again of"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="snooze",
+    )
 
     objects = DeliveryQuerySet.as_manager()
 
@@ -145,16 +155,21 @@ class Delivery(models.Model):
             ),
         ]
         constraints = [
+            # Each once, but for its one "Later" (``snoozed_from``, itself unique).
             models.UniqueConstraint(
-                fields=["schedule", "slot", "channel"], name="delivery_once_per_slot"
+                fields=["schedule", "slot", "channel"],
+                condition=Q(snoozed_from__isnull=True),
+                name="delivery_once_per_slot",
             ),
             models.UniqueConstraint(
-                fields=["doctor_alert", "channel"], name="delivery_once_per_alert"
+                fields=["doctor_alert", "channel"],
+                condition=Q(snoozed_from__isnull=True),
+                name="delivery_once_per_alert",
             ),
             # A nudge's slot is the hour it was decided (reminders/nudges.py).
             models.UniqueConstraint(
                 fields=["patient", "slot", "channel"],
-                condition=Q(kind="nudge"),
+                condition=Q(kind="nudge", snoozed_from__isnull=True),
                 name="delivery_nudge_once_per_hour",
             ),
             models.CheckConstraint(condition=Q(kind__in=Kind.values), name="delivery_kind_valid"),

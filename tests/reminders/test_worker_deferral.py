@@ -42,7 +42,7 @@ SETUP = textwrap.dedent(
 # Run once the worker is up, in one process: the reminder due a moment ago, quiet hours that
 # end QUIET_FOR seconds from now, and a dispatch pass.
 DUE_IN_QUIET_HOURS = textwrap.dedent(
-    """
+    f"""
     import datetime as dt
     from django.utils import timezone
     from kneeapp.models import User
@@ -51,14 +51,13 @@ DUE_IN_QUIET_HOURS = textwrap.dedent(
     now = timezone.now().astimezone(dt.UTC).replace(microsecond=0)
     User.objects.filter(email="patient@worker.example").update(
         quiet_hours_start=(now - dt.timedelta(hours=1)).time(),
-        quiet_hours_end=(now + dt.timedelta(seconds=%(quiet)d)).time(),
+        quiet_hours_end=(now + dt.timedelta(seconds={QUIET_FOR})).time(),
     )
     plan = StretchPlan.objects.get()
     ReminderSchedule.objects.create(plan=plan, time_of_day=(now - dt.timedelta(seconds=2)).time())
     plan.schedules.reschedule(now - dt.timedelta(minutes=1))
     dispatch_due_reminders.delay()
     """
-    % {"quiet": QUIET_FOR}
 )
 PASS = "from reminders.tasks import dispatch_due_reminders; dispatch_due_reminders.delay()"
 

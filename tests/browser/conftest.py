@@ -123,6 +123,15 @@ def page(phone):
     assert not errors, f"JavaScript errors or CSP violations on the page: {errors}"
 
 
+@pytest.fixture
+def page_without_javascript(browser, live_server):
+    """A phone-sized page with JavaScript off: the plain forms must do the job alone."""
+    context = browser.new_context(base_url=live_server.url, java_script_enabled=False, **PHONE)
+    context.set_default_timeout(15_000)
+    yield context.new_page()
+    context.close()
+
+
 def wait_for_service_worker(page) -> None:
     """Wait until the service worker is active and controls the page.
 

@@ -27,6 +27,7 @@ CSRF_EXEMPT = {
     "reminders:unsubscribe": "one-click unsubscribe from a mail client (RFC 8058), signed token",
     "api-push-receipt": "a service worker's receipt, no session: the push's signed token",
     "api-push-subscription-renew": "pushsubscriptionchange, no session: the old endpoint",
+    "api-plan-later": "a service worker's \"Later\", no session: the push's signed token",
 }
 SAMPLES = {"int": "1", "uuid": str(uuid.UUID(int=1)), "path": "x", "str": "x", "slug": "x"}
 ROUTE_ARGUMENT = re.compile(r"<(?:(\w+):)?\w+>")

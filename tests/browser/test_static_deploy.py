@@ -36,7 +36,12 @@ def seen(page) -> dict:
             const root = document.getElementById("checker");
             const knowledge = await fetch(root.dataset.knowledgeUrl).then((r) => r.json());
             const checker = document.querySelector('script[src*="/triage/checker."]').src;
-            return {{ engine: {MARK} ?? "old", knowledge: knowledge.version, checker }};
+            return {{
+                engine: {MARK} ?? "old",
+                knowledge: knowledge.version,
+                knowledgeUrl: root.dataset.knowledgeUrl,
+                checker,
+            }};
         }}"""
     )
 
@@ -44,6 +49,11 @@ def seen(page) -> dict:
 def header(url: str) -> str:
     with urllib.request.urlopen(url, timeout=10) as response:
         return response.headers["Cache-Control"]
+
+
+def served(url: str) -> dict:
+    with urllib.request.urlopen(url, timeout=10) as response:
+        return json.loads(response.read())
 
 
 def test_a_deploy_reaches_the_phone_engine_and_knowledge_together(browser, tmp_path):
@@ -95,6 +105,8 @@ def test_a_deploy_reaches_the_phone_engine_and_knowledge_together(browser, tmp_p
 
             page.reload()
             assert seen(page) == before  # offline: the old engine, the old knowledge base
+            # A page left open from before the deploy still finds its own knowledge base.
+            assert served(web.url + before["knowledgeUrl"])["version"] == version
 
             context.set_offline(False)
             page.reload()  # one reload online

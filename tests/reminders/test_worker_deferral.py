@@ -3,24 +3,21 @@ real Celery worker on the real Redis, is held (not sent) until the quiet hours e
 seconds later, and then reaches a real SMTP server once.
 
 Like test_celery_worker.py, the worker is a separate process with a file SQLite database and
-a Redis database of its own (TEST_DEFERRAL_REDIS_URL overrides it). The quiet hours are set
+a Redis database of its own (``worker_redis``). The quiet hours are set
 around the moment the test runs, so it waits about 30 seconds for them to end; nothing here
 asserts how long anything took.
 """
 
 import datetime as dt
-import os
 import sqlite3
 import textwrap
 import time
 
 import pytest
 
-from tests.processes import ALONE, Processes, environment, flush_redis, manage
+from tests.processes import ALONE, Processes, environment, manage
 from tests.reminders.peers import LoopbackSMTP
-from tests.reminders.test_celery_worker import redis_is_up
 
-REDIS_URL = os.environ.get("TEST_DEFERRAL_REDIS_URL", "redis://127.0.0.1:6379/14")
 QUIET_FOR = 30  # seconds of quiet hours left when the reminder is due
 
 SETUP = textwrap.dedent(
@@ -62,17 +59,6 @@ DUE_IN_QUIET_HOURS = textwrap.dedent(
 PASS = "from reminders.tasks import dispatch_due_reminders; dispatch_due_reminders.delay()"
 
 
-@pytest.fixture
-def redis_db():
-    if not redis_is_up():
-        if os.environ.get("CI") == "true":
-            pytest.fail("Redis is not reachable")
-        pytest.skip("no Redis (CI runs this test)")
-    flush_redis(REDIS_URL)
-    yield REDIS_URL
-    flush_redis(REDIS_URL)
-
-
 def rows(database) -> list[tuple]:
     with sqlite3.connect(database) as db:
         return db.execute(
@@ -81,7 +67,9 @@ def rows(database) -> list[tuple]:
 
 
 @pytest.mark.production
-def test_a_reminder_in_quiet_hours_is_held_by_the_worker_and_sent_when_they_end(redis_db, tmp_path):
+def test_a_reminder_in_quiet_hours_is_held_by_the_worker_and_sent_when_they_end(
+    worker_redis, tmp_path
+):
     now = dt.datetime.now(dt.UTC)
     if (now + dt.timedelta(seconds=QUIET_FOR + 5)).date() != now.date():
         pytest.skip("too close to midnight UTC: the quiet hours would end on the next day")
@@ -90,7 +78,7 @@ def test_a_reminder_in_quiet_hours_is_held_by_the_worker_and_sent_when_they_end(
         env = environment(
             KNEEAPP_VAR_DIR=str(tmp_path / "var"),
             DATABASE_URL=f"sqlite:///{database}",
-            REDIS_URL=redis_db,
+            REDIS_URL=worker_redis,
             EMAIL_URL=f"smtp://127.0.0.1:{smtp.port}",
             SITE_URL="https://kneeapp.test",
             DEBUG="true",

@@ -3,9 +3,9 @@ faster (#17): their HTML for a seeded patient, compared with the files under tes
 
 Normalised before comparing: runs of white space, which a browser shows as one space (one
 per line here, before a tag, so that a diff reads), and none at the end of a block; what
-changes from request to request or from run to run (the CSRF token, the outbox owner's key, the VAPID key,
-hashed static names); and the dates, which follow today (each seeded day is written
-``{day-N}``, N days before the patient's today). The seed covers what a row or a card can
+changes from request to request or from run to run (the CSRF token, the outbox owner's key,
+the VAPID key, hashed static names); and the dates, which follow today (each seeded day is
+written ``{day-N}``, N days before the patient's today). The seed covers what a row or a card can
 show: every swelling, each tick, stretches of the plan and one no longer in it, warning
 signs, notes with line breaks and markup to escape, doses of one and of many, reminders done
 as a whole, by every exercise, and not done, phones confirmed and not.

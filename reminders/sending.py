@@ -23,7 +23,7 @@ from django.db.models.functions import Concat
 from django.utils import timezone
 
 from reminders import notifications, timing
-from reminders.models import ALERT_KINDS, Delivery, Fallback, Kind, Status
+from reminders.models import URGENT_KINDS, Delivery, Fallback, Kind, Status
 from reminders.transports import TRANSPORTS, TransportError
 
 log = logging.getLogger(__name__)
@@ -135,7 +135,7 @@ def send_one(transport, delivery) -> TransportError | None:
         transport.send(
             delivery.patient,
             notifications.for_delivery(delivery),
-            urgent=delivery.kind in ALERT_KINDS,
+            urgent=delivery.kind in URGENT_KINDS,
         )
     except TransportError as error:
         return error

@@ -7,12 +7,13 @@ so a new page is checked as soon as it has a URL, or the walk names it until it 
 """
 
 import datetime as dt
+import uuid
 import zoneinfo
 from dataclasses import dataclass
 
 from django.urls import URLResolver, get_resolver, reverse
 
-from diary.models import DiaryEntry
+from diary.models import DiaryEntry, PsfsAssessment
 from kneeapp.audit import Action, StaffAccess
 from tests.diary.conftest import make_entries
 from tests.reminders.conftest import make_plan
@@ -98,14 +99,22 @@ class World:
 
 
 def make_world(patient, physiotherapist) -> World:
-    """The patient two weeks into a plan: a diary every day, a checker result, and their
-    physiotherapist's look at the plan in the audit trail."""
+    """The patient two weeks into a plan: a diary every day, a checker result, two PSFS
+    assessments, and their physiotherapist's look at the plan in the audit trail."""
     today = dt.datetime.now(zoneinfo.ZoneInfo(patient.time_zone)).date()
     make_plan(patient, physiotherapist, starts_on=today - dt.timedelta(days=14))
     entries = make_entries(patient, 14, start=today - dt.timedelta(days=13))
     answers = {"heard_pop": True}
     result = assess(load_knowledge(), answers)
     assessment = Assessment.objects.record(result, answers, user=patient)[0]
+    for age, score in ((14, 3), (0, 6)):
+        PsfsAssessment.objects.record(
+            patient,
+            uuid.uuid4(),
+            today - dt.timedelta(days=age),
+            [{"name": "Stairs", "score": score}, {"name": "Kneeling", "score": score - 1}],
+            dt.datetime.now(dt.UTC),
+        )
     StaffAccess.objects.create(
         staff=physiotherapist,
         staff_name=physiotherapist.get_full_name(),

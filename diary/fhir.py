@@ -2,7 +2,8 @@
 
 A ``collection`` of the same data as the page (``diary/consult.py``), for a clinic's system
 to read: the ``Patient``, one ``QuestionnaireResponse`` per symptom checker result (the answers
-given, the urgency and the possible causes), and one ``Observation`` per diary day with the
+given, the urgency and the possible causes) and per PSFS assessment (each activity's
+score, 0-10), and one ``Observation`` per diary day with the
 pain score as LOINC 72514-3 (pain severity, 0-10 verbal numeric rating, reported), an
 integer. Other apps add their resources through ``extensions.fhir_resources``.
 
@@ -17,8 +18,8 @@ import uuid
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from diary import consult, extensions
-from diary.models import DiaryEntry
+from diary import consult, extensions, progress
+from diary.models import DiaryEntry, PsfsAssessment
 from triage.knowledge import load_knowledge
 from triage.models import Assessment
 
@@ -81,6 +82,18 @@ def pain_observation(day: DiaryEntry, subject: dict) -> dict:
     return resource
 
 
+def questionnaire_response(resource_id, authored, subject: dict, items: list) -> dict:
+    """Answers given at ``authored`` (a date or a moment), identified by the row's own UUID."""
+    return {
+        "resourceType": "QuestionnaireResponse",
+        "identifier": {"system": "urn:ietf:rfc:3986", "value": urn(resource_id)},
+        "status": "completed",
+        "subject": subject,
+        "authored": authored.isoformat(),
+        "item": items,
+    }
+
+
 def answer_value(finding: dict, value) -> dict:
     if finding["type"] == "bool":
         return {"valueBoolean": bool(value)}
@@ -131,14 +144,22 @@ def checker_response(assessment: Assessment, knowledge: dict, subject: dict) -> 
                 "answer": [{"valueString": causes[cause]} for cause in found],
             }
         )
-    return {
-        "resourceType": "QuestionnaireResponse",
-        "identifier": {"system": "urn:ietf:rfc:3986", "value": urn(assessment.pk)},
-        "status": "completed",
-        "subject": subject,
-        "authored": assessment.created_at.isoformat(),
-        "item": items,
-    }
+    return questionnaire_response(assessment.pk, assessment.created_at, subject, items)
+
+
+def psfs_response(assessment: PsfsAssessment, subject: dict) -> dict:
+    """A PSFS assessment: one group of up to three activities, each with its 0-10 score."""
+    ratings = [
+        {
+            "linkId": f"psfs-activity-{rating.position + 1}",
+            "text": rating.activity.name,
+            "answer": [{"valueInteger": rating.score}],
+        }
+        for rating in assessment.ratings.all()
+    ]
+    scale = _("Patient-Specific Functional Scale: 0 = cannot do it, 10 = as well as before")
+    items = [{"linkId": "psfs", "text": scale, "item": ratings}]
+    return questionnaire_response(assessment.pk, assessment.date, subject, items)
 
 
 def checker_results(patient, start: dt.date) -> list[Assessment]:
@@ -158,6 +179,9 @@ def bundle(patient, now: dt.datetime | None = None) -> dict:
     entries = [entry(patient_id, patient_resource(patient))]
     for assessment in checker_results(patient, start):
         entries.append(entry(assessment.pk, checker_response(assessment, knowledge, subject)))
+    for assessment in progress.psfs_assessments(patient):
+        if assessment.ratings.all():
+            entries.append(entry(assessment.pk, psfs_response(assessment, subject)))
     for day in DiaryEntry.objects.of(patient).between(start, end).order_by("date"):
         entries.append(entry(day.pk, pain_observation(day, subject)))
     for provider in extensions.fhir_resources:

@@ -7,12 +7,14 @@ so a new page is checked as soon as it has a URL, or the walk names it until it 
 """
 
 import datetime as dt
+import uuid
 import zoneinfo
 from dataclasses import dataclass
 
 from django.urls import URLResolver, get_resolver, reverse
+from django.utils import timezone
 
-from diary.models import DiaryEntry
+from diary.models import DiaryEntry, PsfsAssessment
 from kneeapp.audit import Action, StaffAccess
 from reminders.models import Completion, Effort
 from tests.diary.conftest import make_entries
@@ -99,8 +101,8 @@ class World:
 
 def make_world(patient, physiotherapist) -> World:
     """The patient two weeks into a plan: a diary every day (warning signs ticked on one), a
-    checker result, how an exercise felt, and their physiotherapist's look at the plan in
-    the audit trail: something in every section of the consult pack."""
+    checker result, how an exercise felt, two PSFS scores, and their physiotherapist's look
+    at the plan in the audit trail: something in every section of the consult pack."""
     today = dt.datetime.now(zoneinfo.ZoneInfo(patient.time_zone)).date()
     plan = make_plan(patient, physiotherapist, starts_on=today - dt.timedelta(days=14))
     entries = make_entries(patient, 14, start=today - dt.timedelta(days=13))
@@ -113,6 +115,14 @@ def make_world(patient, physiotherapist) -> World:
         effort=Effort.TOO_HARD,
         pain=6,
     )
+    for days_ago, score in ((13, 3), (1, 6)):
+        PsfsAssessment.objects.record(
+            patient,
+            uuid.uuid4(),
+            today - dt.timedelta(days=days_ago),
+            [{"name": "Climbing stairs", "score": score}, {"name": "Squatting", "score": 5}],
+            timezone.now(),
+        )
     answers = {"heard_pop": True}
     result = assess(load_knowledge(), answers)
     assessment = Assessment.objects.record(result, answers, user=patient)[0]

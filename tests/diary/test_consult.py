@@ -12,7 +12,7 @@ from fhir.resources.R4B.observation import Observation
 from fhir.resources.R4B.patient import Patient
 from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 
-from diary.models import DiaryEntry
+from diary.models import DiaryEntry, PsfsAssessment
 from reminders.feedback import per_exercise
 from reminders.models import Completion, Effort
 from tests.reminders.conftest import make_plan
@@ -54,6 +54,12 @@ def feedback(plan, position: int, **fields) -> Completion:
     )
 
 
+def psfs(patient, days_ago: int, ratings: list[tuple[str, int]]) -> PsfsAssessment:
+    day = patient.today() - dt.timedelta(days=days_ago)
+    rated = [{"name": name, "score": score} for name, score in ratings]
+    return PsfsAssessment.objects.record(patient, uuid.uuid4(), day, rated, timezone.now()).entry
+
+
 @pytest.fixture
 def pack(patient, physiotherapist):
     """The patient three weeks into a plan, with something in every section."""
@@ -63,6 +69,8 @@ def pack(patient, physiotherapist):
     diary_day(patient, 0, 3)
     feedback(plan, 0, effort=Effort.TOO_HARD, pain=6)
     feedback(plan, 1, effort=Effort.ABOUT_RIGHT, pain=2)
+    psfs(patient, 20, [("Climbing stairs", 3), ("Squatting", 5)])
+    psfs(patient, 6, [("Climbing stairs", 6), ("Squatting", 6)])
     return {"plan": plan, "assessment": checker_result(patient)}
 
 
@@ -103,7 +111,18 @@ def test_with_nothing_recorded_each_section_says_so(patient_client):
     assert "No symptom check saved yet." in text
     assert "No diary entries in this period." in text
     assert "None in this period." in text
+    assert "No PSFS scores yet." in text
     assert "How the exercises felt" not in text  # no plan, no feedback asked
+
+
+def test_the_weekly_pain_says_whether_the_change_matters(patient, patient_client):
+    diary_day(patient, 28, 7)
+    diary_day(patient, 0, 6)
+    text = page_text(patient_client)
+    assert "Average pain 7.0 → 6.0" in text and "Less than 2 points: about the same." in text
+    DiaryEntry.objects.filter(patient=patient, date=patient.today()).update(pain=3)
+    text = page_text(patient_client)
+    assert "Average pain 7.0 → 3.0" in text and "a change that matters" in text
 
 
 def test_a_plan_with_no_feedback_says_none_came(patient, physiotherapist, patient_client):
@@ -176,7 +195,7 @@ def test_the_bundle_is_a_valid_r4_collection(patient_client, pack):
         }
         model[item["resource"]["resourceType"]].model_validate(item["resource"])
     kinds = [e["resource"]["resourceType"] for e in data["entry"]]
-    assert kinds.count("Patient") == 1 and kinds.count("QuestionnaireResponse") == 1
+    assert kinds.count("Patient") == 1 and kinds.count("QuestionnaireResponse") == 3
     assert kinds.count("Observation") == 3
 
 
@@ -206,13 +225,28 @@ def test_every_reference_points_into_the_bundle_and_full_urls_stay(patient_clien
 
 
 def test_the_checker_answers_and_result_are_in_the_questionnaire_response(patient_client, pack):
-    response = resources(get_bundle(patient_client), "QuestionnaireResponse")[0]
+    response = checker_responses(get_bundle(patient_client))[0]
     items = {item["linkId"]: item["answer"] for item in response["item"]}
     assert items["heard_pop"] == [{"valueBoolean": True}]
     assert items["age"] == [{"valueInteger": 52}]
     assert items["onset"][0]["valueCoding"]["code"] == "sudden"
     assert items["urgency"][0]["valueCoding"]["code"] == pack["assessment"].urgency
     assert response["status"] == "completed"
+
+
+def checker_responses(bundle: dict) -> list[dict]:
+    responses = resources(bundle, "QuestionnaireResponse")
+    return [r for r in responses if r["item"][0]["linkId"] != "psfs"]
+
+
+def test_each_psfs_assessment_is_a_questionnaire_response(patient, patient_client, pack):
+    responses = resources(get_bundle(patient_client), "QuestionnaireResponse")
+    scales = [r for r in responses if r["item"][0]["linkId"] == "psfs"]
+    assert [r["authored"] for r in scales] == sorted(r["authored"] for r in scales)
+    latest = {i["text"]: i["answer"] for i in scales[-1]["item"][0]["item"]}
+    assert latest == {"Climbing stairs": [{"valueInteger": 6}], "Squatting": [{"valueInteger": 6}]}
+    for scale in scales:
+        QuestionnaireResponse.model_validate(scale)
 
 
 def test_an_unsure_answer_is_said_not_sure(patient, patient_client):

@@ -6,6 +6,8 @@ import json
 import uuid
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.observation import Observation
@@ -276,3 +278,29 @@ def test_signed_out_the_bundle_is_refused(anonymous_client, pack):
 def test_the_csv_is_as_it_was(patient_client, pack):
     response = patient_client.get("/diary/report.csv")
     assert response["Content-Type"].startswith("text/csv")
+
+
+def test_the_page_and_the_bundle_cost_the_same_queries_for_more_data(
+    patient, physiotherapist, patient_client
+):
+    plan = make_plan(patient, physiotherapist, starts_on=patient.today() - dt.timedelta(days=30))
+
+    def counts() -> tuple[int, int]:
+        with CaptureQueriesContext(connection) as page:
+            patient_client.get(PAGE)
+        with CaptureQueriesContext(connection) as bundle:
+            patient_client.get(FHIR)
+        return len(page), len(bundle)
+
+    diary_day(patient, 2, 5, red_flags=["calf_swelling"])
+    feedback(plan, 0, effort=Effort.TOO_HARD, pain=6)
+    psfs(patient, 9, [("Stairs", 3)])
+    checker_result(patient)
+    before = counts()
+    for days_ago in range(3, 12):
+        diary_day(patient, days_ago, days_ago % 10, red_flags=["calf_swelling"])
+    feedback(plan, 1, effort=Effort.ABOUT_RIGHT, pain=2)
+    feedback(plan, 2, effort=Effort.TOO_EASY, pain=1)
+    psfs(patient, 1, [("Stairs", 5), ("Kneeling", 2)])
+    checker_result(patient, {"heard_pop": False})
+    assert counts() == before

@@ -4,7 +4,8 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
-from kneeapp.models import ReminderChannels, time_zone_choices
+from kneeapp.models import ReminderChannels
+from kneeapp.time_zones import time_zone_choices
 from reminders.models import Effort
 from reminders.preferences import FORM_FIELDS
 

@@ -17,7 +17,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from kneeapp.models import validate_time_zone, zone_named
+from kneeapp.time_zones import validate_time_zone, zone_named
 from reminders.models.exercises import ExerciseDose
 from reminders.slots import next_slot
 

@@ -124,22 +124,18 @@ def test_marks_and_feedback_made_offline_reach_the_server_once_in_order(
 
 
 def test_without_javascript_the_session_is_hidden_and_the_feedback_form_works(
-    browser, live_server, patient, physiotherapist
+    page_without_javascript, live_server, patient, physiotherapist
 ):
     make_plan(patient, physiotherapist)
-    context = browser.new_context(base_url=live_server.url, java_script_enabled=False)
-    try:
-        sign_in(context, patient, live_server)
-        page = context.new_page()
-        page.goto("/plan/")
-        assert not page.locator("#session").is_visible()
-        card = page.locator(".stretch").first
-        card.get_by_text("Done this one? Say how it felt").click()
-        card.get_by_label("Too hard").check()
-        card.get_by_label("Pain during it").fill("7")
-        card.get_by_role("button", name="Save: Calf stretch against a wall done").click()
-        page.get_by_text("Marked as done").wait_for()
-        [mark] = Completion.objects.all()
-        assert (mark.exercise.slug, mark.effort, mark.pain) == ("calf-wall-stretch", "too_hard", 7)
-    finally:
-        context.close()
+    page = page_without_javascript
+    sign_in(page.context, patient, live_server)
+    page.goto("/plan/")
+    assert not page.locator("#session").is_visible()
+    card = page.locator(".stretch").first
+    card.get_by_text("Done this one? Say how it felt").click()
+    card.get_by_label("Too hard").check()
+    card.get_by_label("Pain during it").fill("7")
+    card.get_by_role("button", name="Save: Calf stretch against a wall done").click()
+    page.get_by_text("Marked as done").wait_for()
+    [mark] = Completion.objects.all()
+    assert (mark.exercise.slug, mark.effort, mark.pain) == ("calf-wall-stretch", "too_hard", 7)

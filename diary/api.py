@@ -126,8 +126,9 @@ def entry_detail(request: Request, entry_id: uuid.UUID) -> Response:
     operation_id="v1_me_fhir",
     summary="My consult pack as a FHIR R4 Bundle (collection)",
     description=(
-        "The Patient, a QuestionnaireResponse per symptom checker result, an Observation per "
-        "diary day (pain, LOINC 72514-3) over the last 90 days; stable urn:uuid fullUrls."
+        "The Patient, a QuestionnaireResponse per symptom checker result and per PSFS "
+        "assessment, an Observation per diary day (pain, LOINC 72514-3) over the last 90 "
+        "days; stable urn:uuid fullUrls."
     ),
     responses={(200, fhir.CONTENT_TYPE): OpenApiTypes.OBJECT},
 )

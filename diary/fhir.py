@@ -99,8 +99,9 @@ def answer_value(finding: dict, value) -> dict:
         return {"valueBoolean": bool(value)}
     if finding["type"] == "integer":
         return {"valueInteger": int(value)}
-    option = next(o for o in finding["options"] if o["id"] == value)
-    return {"valueCoding": {"code": value, "display": option["label"]}}
+    # An option a later knowledge base dropped still goes out, under its own id.
+    label = next((o["label"] for o in finding["options"] if o["id"] == value), str(value))
+    return {"valueCoding": {"code": str(value), "display": label}}
 
 
 def checker_response(assessment: Assessment, knowledge: dict, subject: dict) -> dict:

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseClientRedirect
 from django_htmx.middleware import HtmxDetails
 
-from reminders import plans
+from reminders import feedback, plans
 from reminders.forms import DoneForm, PreferencesForm
 from reminders.notifications import UnsubscribeExpired, read_unsubscribe_token
 from reminders.preferences import save_preferences
@@ -33,6 +33,8 @@ def plan(request: HttpRequest) -> HttpResponse:
         "day": plans.day_plan(request.user),
         "vapid_public_key": vapid_keys().public_key,
         "pain_scale": range(11),
+        "painful": feedback.PAINFUL,
+        "pain_advice": feedback.PAIN_ADVICE,
     }
     return render(request, "reminders/plan.html", context)
 
@@ -64,6 +66,8 @@ def done(request: HtmxHttpRequest) -> HttpResponse:
             messages.success(request, _("Well done! Marked as done."))
         elif data["effort"] or data["pain"] is not None:
             messages.success(request, _("Thank you: how it felt is saved."))
+        if data["pain"] is not None and data["pain"] >= feedback.PAINFUL:
+            messages.warning(request, feedback.PAIN_ADVICE)
     if request.htmx:
         return render(
             request,

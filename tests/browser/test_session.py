@@ -32,6 +32,9 @@ def test_a_session_runs_holds_reps_sets_rest_pause_and_skip(
     sign_in(phone, patient, live_server)
     page.clock.install()
     page.goto("/plan/")
+    # Installed, the clock still flows with real time; paused, only run_for moves it, so a
+    # slow machine cannot make a 5 s step read 24.
+    page.clock.pause_at(page.evaluate("Date.now()") + 1_000)
     session = page.locator("#session")
     session.get_by_role("button", name="Start the exercises").click()
     assert session.get_by_text("Exercise 1 of 3").is_visible()
@@ -63,7 +66,14 @@ def test_a_session_runs_holds_reps_sets_rest_pause_and_skip(
 
     feedback = session.locator("[data-feedback]")
     feedback.get_by_role("button", name="Too hard").click()
+    advice = feedback.locator("[data-pain-advice]")
+    feedback.get_by_role("button", name="3", exact=True).click()
+    assert not advice.is_visible()
     feedback.get_by_role("button", name="8", exact=True).click()
+    assert advice.is_visible() and "Stop this one for today" in advice.text_content()
+    assert (
+        advice.get_by_role("link", name="Check your symptoms").get_attribute("href") == "/triage/"
+    )
     for button in feedback.get_by_role("button").all():
         box = button.bounding_box()
         assert box["width"] >= 44 and box["height"] >= 44

@@ -1,6 +1,10 @@
 """Real Chromium (Debian's package) driven by Playwright, against pytest-django's live server.
 
 Playwright's own browser download does not work here, so the system binary is used.
+
+The live server serves the production build of the static files, as production does:
+hashed names from collectstatic's manifest (``collected_static``, once per run), served by
+whitenoise from that build with their cache headers, never found in the source folders.
 """
 
 import os
@@ -13,6 +17,9 @@ from django.db import connection
 from django.test import Client
 from django.test.testcases import LiveServerThread
 from playwright.sync_api import sync_playwright
+from pytest_django.live_server_helper import LiveServer
+
+from tests.static_build import hashed
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls made by the
 # fixtures are still plain synchronous calls, so Django's async guard can stand down.
@@ -86,6 +93,31 @@ def chromium_path() -> str:
     if not path:
         pytest.fail("Chromium is not installed: `make test` installs Debian's chromium package")
     return path
+
+
+@pytest.fixture(scope="session")
+def live_server(request, collected_static):
+    """pytest-django's live server, without Django's static files handler (which would look
+    for each file in the source folders, where no hashed name is): whitenoise serves the
+    build, read when the server starts."""
+    addr = (
+        request.config.getvalue("liveserver")
+        or os.getenv("DJANGO_LIVE_TEST_SERVER_ADDRESS")
+        or "localhost"
+    )
+    server = LiveServer(addr, start=False)
+    server.thread.static_handler = lambda application: application
+    with hashed(collected_static):
+        server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(autouse=True)
+def hashed_build(collected_static):
+    """Every browser test's pages name the hashed files."""
+    with hashed(collected_static):
+        yield collected_static
 
 
 @pytest.fixture(scope="session")

@@ -195,15 +195,15 @@ print(json.dumps({
 def production(tmp_path_factory):
     """What a browser gets from kneeapp started with production settings."""
     folder = tmp_path_factory.mktemp("production")
-    result = manage(
-        "shell",
-        "-v",
-        "0",
-        "-c",
-        PROBE,
-        **{**PRODUCTION, "DATABASE_URL": f"sqlite:///{folder / 'db.sqlite3'}"},
-        KNEEAPP_VAR_DIR=str(folder),
-    )
+    env = {
+        **PRODUCTION,
+        "DATABASE_URL": f"sqlite:///{folder / 'db.sqlite3'}",
+        "KNEEAPP_VAR_DIR": str(folder),
+    }
+    # Production's pages name the hashed static files: collected first, as a deploy does.
+    collected = manage("collectstatic", "--noinput", **env)
+    assert collected.returncode == 0, collected.stderr
+    result = manage("shell", "-v", "0", "-c", PROBE, **env)
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout.strip().splitlines()[-1])
 

@@ -9,6 +9,7 @@ urlpatterns = [
     path("", views.today, name="today"),
     path("history/", views.history, name="history"),
     path("chart/", views.pain_chart, name="chart"),
+    path("progress/", views.progress_page, name="progress"),
     path("report/", views.doctor_report, name="report"),
     path("report.csv", views.report_csv, name="report_csv"),
     path("consult/", views.consult_pack, name="consult"),

@@ -68,6 +68,7 @@ account_urls = [
 api_urls = [
     path("me/export/", accounts.export, name="api-export"),
     path("me/fhir/", diary_api.fhir_bundle, name="api-fhir"),
+    path("me/psfs/", include("diary.psfs_api")),
     path("triage/", include("triage.api_urls")),
     path("diary/", include("diary.api_urls")),
     path("", include("reminders.api_urls")),

@@ -132,7 +132,7 @@ def send_one(transport, delivery) -> TransportError | None:
         transport.send(
             delivery.patient,
             notifications.for_delivery(delivery),
-            urgent=delivery.kind != Kind.STRETCH,
+            urgent=delivery.kind in (Kind.PERSISTING, Kind.CHECK_IN),
         )
     except TransportError as error:
         return error

@@ -12,7 +12,6 @@ import zoneinfo
 from dataclasses import dataclass
 
 from django.urls import URLResolver, get_resolver, reverse
-from django.utils import timezone
 
 from diary.models import DiaryEntry, PsfsAssessment
 from kneeapp.audit import Action, StaffAccess
@@ -115,17 +114,17 @@ def make_world(patient, physiotherapist) -> World:
         effort=Effort.TOO_HARD,
         pain=6,
     )
-    for days_ago, score in ((13, 3), (1, 6)):
-        PsfsAssessment.objects.record(
-            patient,
-            uuid.uuid4(),
-            today - dt.timedelta(days=days_ago),
-            [{"name": "Climbing stairs", "score": score}, {"name": "Squatting", "score": 5}],
-            timezone.now(),
-        )
     answers = {"heard_pop": True}
     result = assess(load_knowledge(), answers)
     assessment = Assessment.objects.record(result, answers, user=patient)[0]
+    for age, score in ((14, 3), (0, 6)):
+        PsfsAssessment.objects.record(
+            patient,
+            uuid.uuid4(),
+            today - dt.timedelta(days=age),
+            [{"name": "Stairs", "score": score}, {"name": "Kneeling", "score": score - 1}],
+            dt.datetime.now(dt.UTC),
+        )
     StaffAccess.objects.create(
         staff=physiotherapist,
         staff_name=physiotherapist.get_full_name(),

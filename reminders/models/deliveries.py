@@ -28,6 +28,7 @@ class Kind(models.TextChoices):
     STRETCH = "stretch", _("Stretch reminder")
     PERSISTING = "see_doctor", _("Symptoms persisting: see a doctor")
     CHECK_IN = "check_in", _("Check-in after a see-a-doctor result")
+    PSFS = "psfs", _("Rate your activities (PSFS)")
 
 
 class Status(models.TextChoices):

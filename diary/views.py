@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.middleware import HtmxDetails
 
-from diary import chart, extensions, progress, progress_chart, report, summaries
+from diary import chart, consult, extensions, progress, progress_chart, report, summaries
 from diary.forms import EntryForm, PsfsForm, RangeForm
 from diary.models import DiaryEntry, Outcome
 
@@ -134,6 +134,13 @@ def report_csv(request: HttpRequest) -> HttpResponse:
     form, defaults = RangeForm.from_query(request.GET, request.user.today())
     start, end = form.dates(defaults)
     return report.csv_response(request.user, start, end)
+
+
+@login_required
+@require_GET
+def consult_pack(request: HttpRequest) -> HttpResponse:
+    """One page for a visit to the doctor or physiotherapist, the patient's own only."""
+    return render(request, "diary/consult.html", consult.context(request.user))
 
 
 @login_required

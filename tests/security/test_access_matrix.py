@@ -106,6 +106,8 @@ MATRIX = {
     "diary:progress":               {GET: (LOGIN, OK, OK, OK, OK, OK),
                                      POST: (LOGIN, DONE, FORM, FORM, FORM, FORM)},
     "diary:report_csv":             {GET: (LOGIN, OK, OK, OK, OK, OK)},
+    # the consult pack: one's own only (a physiotherapist reads a patient's in the admin)
+    "diary:consult":                {GET: (LOGIN, OK, OK, OK, OK, OK)},
     "diary:entry":                  {GET: (LOGIN, OK, GONE, GONE, GONE, GONE)},
     "diary:edit":                   {GET: (LOGIN, OK, GONE, GONE, GONE, GONE),
                                      POST: (LOGIN, DONE, GONE, GONE, GONE, GONE)},
@@ -126,6 +128,7 @@ MATRIX = {
                                      POST: (OK, OK, GONE, GONE, GONE, GONE)},
     # API (session auth: an anonymous call is 403, not a redirect)
     "api-export":                   {GET: (NOPE, OK, OK, OK, OK, OK)},
+    "api-fhir":                     {GET: (NOPE, OK, OK, OK, OK, OK)},
     "triage-api:knowledge":         {GET: (OK, OK, OK, OK, OK, OK)},
     "triage-api:assessments":       {GET: (405, 405, 405, 405, 405, 405),
                                      POST: (409, OK, 409, 409, 409, 409)},

@@ -57,17 +57,29 @@ test-setup: $(STAMP)
 	@[ -f tests/browser/axe/node_modules/axe-core/axe.min.js ] || npm ci --prefix tests/browser/axe --no-audit --no-fund --silent
 
 ## Command 2: set up, then run every test (lint, Python, JavaScript, browser).
-## With CI=true (or KNEEAPP_TEST_PRODUCTION=1) the suite runs again on PostgreSQL and Redis.
+## With CI=true (or KNEEAPP_TEST_PRODUCTION=1) the suite also runs on PostgreSQL and Redis,
+## beside the SQLite run (two processes for two cores), in a var/ of its own; its output is
+## printed once it ends.
+PRODUCTION_TEST_ENV = DATABASE_URL=$${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test} \
+	REDIS_URL=$${TEST_REDIS_URL:-redis://127.0.0.1:6379/0} \
+	KNEEAPP_TEST_WORKER_REDIS_URL=$${TEST_WORKER_REDIS_URL:-redis://127.0.0.1:6379/10} \
+	KNEEAPP_VAR_DIR=$(CURDIR)/var/test-production
+
 test: test-setup
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	node --test tests/js/
-	$(PY) -m pytest -q
 	@if [ "$$CI" = true ] || [ -n "$$KNEEAPP_TEST_PRODUCTION" ]; then \
-	  echo "== again on the production path: PostgreSQL and Redis =="; \
-	  DATABASE_URL=$${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test} \
-	  REDIS_URL=$${TEST_REDIS_URL:-redis://127.0.0.1:6379/0} \
-	  $(PY) -m pytest -q -m "not browser"; \
+	  mkdir -p var; log=var/test-production.log; \
+	  echo "== the production path (PostgreSQL and Redis) runs beside this one, into $$log =="; \
+	  $(PRODUCTION_TEST_ENV) $(PY) -m pytest -q -p no:cacheprovider -m "not browser" >$$log 2>&1 & \
+	  production=$$!; \
+	  $(PY) -m pytest -q; sqlite=$$?; \
+	  wait $$production; production_status=$$?; \
+	  echo "== the production path: PostgreSQL and Redis =="; cat $$log; \
+	  [ $$sqlite = 0 ] && [ $$production_status = 0 ]; \
+	else \
+	  $(PY) -m pytest -q; \
 	fi
 
 lint: $(STAMP)

@@ -33,6 +33,8 @@ from diary.serializers import (
 class RangeSerializer(serializers.Serializer):
     since = serializers.DateField(required=False)
     until = serializers.DateField(required=False)
+    # Checked here because the paginator reads an empty or zero ``?page=`` as page 1.
+    page = serializers.IntegerField(required=False, min_value=1)
 
     def validate(self, attrs):
         if "since" in attrs and "until" in attrs and attrs["since"] > attrs["until"]:
@@ -55,7 +57,10 @@ def entry_list(request: Request) -> Response:
     # A plain dict, not the QueryDict: DRF would read an empty ``?since=`` as no bound at all.
     query = RangeSerializer(data=request.query_params.dict())
     query.is_valid(raise_exception=True)
-    entries = DiaryEntry.objects.of(request.user).between(**query.validated_data)
+    bounds = {
+        key: query.validated_data[key] for key in ("since", "until") if key in query.validated_data
+    }
+    entries = DiaryEntry.objects.of(request.user).between(**bounds)
     paginator = PageNumberPagination()
     page = paginator.paginate_queryset(entries, request)
     return paginator.get_paginated_response(DiaryEntrySerializer(page, many=True).data)

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.middleware import HtmxDetails
 
-from diary import chart, extensions, report
+from diary import chart, extensions, report, summaries
 from diary.forms import EntryForm, RangeForm
 from diary.models import DiaryEntry, Outcome
 
@@ -31,6 +31,13 @@ SAVED_MESSAGES = {
     Outcome.STALE: gettext_lazy("A newer version of this entry was already saved; it is kept."),
     Outcome.DELETED: gettext_lazy("This entry was deleted after this change was made: not saved."),
 }
+
+
+def stretch_names(request: HttpRequest, entries) -> dict:
+    """Plan item id -> name, for the stretches done in ``entries`` (no query when none has any)."""
+    if not any(entry.stretches_done for entry in entries):
+        return {}
+    return dict(extensions.stretch_choices(request.user) or [])
 
 
 def own_entry(request: HttpRequest, entry_id: uuid.UUID) -> DiaryEntry:
@@ -64,11 +71,8 @@ def today(request: HttpRequest) -> HttpResponse:
 @require_GET
 def entry(request: HttpRequest, entry_id: uuid.UUID) -> HttpResponse:
     item = own_entry(request, entry_id)
-    return render(
-        request,
-        "diary/entry.html",
-        {"entry": item, "stretch_names": dict(extensions.stretch_choices(request.user) or [])},
-    )
+    card = summaries.card(item, stretch_names(request, [item]))
+    return render(request, "diary/entry.html", {"entry": item, "card": card})
 
 
 @login_required
@@ -87,7 +91,8 @@ def delete(request: HttpRequest, entry_id: uuid.UUID) -> HttpResponse:
         item.delete()
         messages.success(request, _("The entry was deleted."))
         return redirect("diary:history")
-    return render(request, "diary/delete.html", {"entry": item})
+    card = summaries.card(item, stretch_names(request, [item]))
+    return render(request, "diary/delete.html", {"entry": item, "card": card})
 
 
 @login_required
@@ -95,11 +100,9 @@ def delete(request: HttpRequest, entry_id: uuid.UUID) -> HttpResponse:
 def history(request: HttpRequest) -> HttpResponse:
     entries = DiaryEntry.objects.of(request.user)
     page = Paginator(entries, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(
-        request,
-        "diary/history.html",
-        {"page": page, "stretch_names": dict(extensions.stretch_choices(request.user) or [])},
-    )
+    shown = list(page.object_list)
+    cards = summaries.cards(shown, stretch_names(request, shown))
+    return render(request, "diary/history.html", {"page": page, "cards": cards})
 
 
 @login_required

@@ -18,8 +18,9 @@ from diary import chart
 from diary.models import DiaryEntry
 from kneeapp.audit import StaffAccess
 from kneeapp.data_rights import delete_account_and_data
-from kneeapp.models import Consent, Invitation, User, time_zone_choices
+from kneeapp.models import Consent, Invitation, User
 from kneeapp.tasks import send_invitation
+from kneeapp.time_zones import time_zone_choices
 from reminders.admin import ViewOnlyAdmin, is_physio_only
 from reminders.preferences import follow_new_time_zone
 from triage.knowledge import load_knowledge

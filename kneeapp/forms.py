@@ -6,8 +6,9 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from kneeapp import consent
-from kneeapp.models import Consent, User, time_zone_choices
+from kneeapp.models import Consent, User
 from kneeapp.signin import check_password
+from kneeapp.time_zones import time_zone_choices
 from reminders.forms import PreferencesForm
 from reminders.preferences import FORM_FIELDS
 

@@ -1,15 +1,13 @@
 """Accounts: the user (signed in with an email address), the profile settings on it, the
 user's sessions and the counters that throttle sign-in and password-reset attempts. The
 audit trail of staff access has its own module, ``kneeapp/audit.py``, and so has consent to
-processing health data, ``kneeapp/consent.py``.
+processing health data, ``kneeapp/consent.py``, and time zones, ``kneeapp/time_zones.py``.
 
 This module imports no app: every app may point a foreign key at ``settings.AUTH_USER_MODEL``.
 """
 
 import datetime as dt
-import time
 import zoneinfo
-from functools import cache, lru_cache
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
@@ -20,72 +18,9 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kneeapp.time_zones import validate_time_zone, zone_named
+
 PHYSIOTHERAPISTS_GROUP = "Physiotherapists"
-
-
-@cache
-def time_zone_names() -> frozenset[str]:
-    return frozenset(zoneinfo.available_timezones())
-
-
-# The regions of the tz database that name places; other names (UTC, Etc/GMT+5, US/Eastern,
-# GB) are old aliases or offsets, listed last so that a stored one can still be chosen.
-TIME_ZONE_REGIONS = (
-    "Africa", "America", "Antarctica", "Arctic", "Asia", "Atlantic", "Australia", "Europe",
-    "Indian", "Pacific",
-)  # fmt: skip
-
-
-def time_zone_choices() -> list:
-    """Every known zone for a form's list (the sign-up, the settings, the admin's), grouped
-    by region, each named so that a person finds theirs: "Europe/London — London (GMT+0)".
-
-    The raw name comes first so that typing it in a closed list finds it; the offset is the
-    one in force now (recomputed each hour: summer time moves it)."""
-    return _time_zone_choices(int(time.time()) // 3600)
-
-
-@lru_cache(maxsize=2)  # this hour's, and the last one's while a request still uses it
-def _time_zone_choices(hour: int) -> list:
-    now = dt.datetime.fromtimestamp(hour * 3600, tz=dt.UTC)
-    groups: dict[str, list[tuple[str, str]]] = {region: [] for region in TIME_ZONE_REGIONS}
-    others = []
-    for name in sorted(time_zone_names()):
-        region, _slash, place = name.partition("/")
-        if region in groups:
-            groups[region].append((name, time_zone_label(name, now, place)))
-        elif name != "UTC":
-            others.append((name, time_zone_label(name, now)))
-    return [
-        ("UTC", time_zone_label("UTC", now)),
-        *((region, zones) for region, zones in groups.items()),
-        (_("Other names"), others),
-    ]
-
-
-def time_zone_label(name: str, now: dt.datetime, place: str = "") -> str:
-    offset = now.astimezone(zone_named(name)).utcoffset() or dt.timedelta()
-    minutes = int(offset.total_seconds()) // 60
-    sign, minutes = ("+" if minutes >= 0 else "-"), abs(minutes)
-    gmt = f"GMT{sign}{minutes // 60}" + (f":{minutes % 60:02d}" if minutes % 60 else "")
-    if not place:
-        return f"{name} ({gmt})"
-    # "America/Argentina/Buenos_Aires": "Buenos Aires, Argentina".
-    readable = ", ".join(reversed(place.replace("_", " ").split("/")))
-    return f"{name} — {readable} ({gmt})"
-
-
-@cache
-def zone_named(name: str) -> zoneinfo.ZoneInfo:
-    """``ZoneInfo(name)``, kept for the life of the process. ZoneInfo's own cache keeps only
-    eight zones alive: a dispatch pass over schedules in more zones than that read a zone file
-    again for most schedules (half a millisecond each: seconds for 10,000 due)."""
-    return zoneinfo.ZoneInfo(name)
-
-
-def validate_time_zone(value: str) -> None:
-    if value not in time_zone_names():
-        raise ValidationError(_("%(value)s is not a known time zone."), params={"value": value})
 
 
 def validate_quiet_hours(start: dt.time | None, end: dt.time | None) -> None:
@@ -176,6 +111,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     remind_by_push = models.BooleanField(_("reminders by push notification"), default=False)
     quiet_hours_start = models.TimeField(_("quiet hours start"), null=True, blank=True)
     quiet_hours_end = models.TimeField(_("quiet hours end"), null=True, blank=True)
+    # A gentle reminder after 2 days with nothing logged (reminders/nudges.py).
+    send_nudges = models.BooleanField(_("a nudge after 2 days with nothing logged"), default=True)
 
     objects = UserManager()
 

@@ -6,6 +6,7 @@ from functools import cache
 from pathlib import Path
 
 from django.conf import settings
+from django.contrib.staticfiles.storage import staticfiles_storage
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.templatetags.static import static
@@ -18,18 +19,26 @@ from kneeapp.data_rights import offline_urls
 THEME_COLOUR = "#0b6e69"
 
 
-def _fingerprint() -> str:
-    """A hash of every template and static file: it changes whenever the app shell does."""
-    digest = hashlib.sha256()
-    for folder in (settings.BASE_DIR / "templates", settings.BASE_DIR / "static"):
-        for path in sorted(Path(folder).rglob("*")):
-            if path.is_file():
-                digest.update(str(path.relative_to(settings.BASE_DIR)).encode())
-                digest.update(path.read_bytes())
-    for app in ("triage",):
-        knowledge = settings.BASE_DIR / app / "knowledge"
-        for path in sorted(knowledge.glob("*.json")):
+def _update(digest, folder: Path, prefix: str = "") -> None:
+    for path in sorted(folder.rglob("*")):
+        if path.is_file():
+            digest.update(f"{prefix}/{path.relative_to(folder)}".encode())
             digest.update(path.read_bytes())
+
+
+def _fingerprint(manifest_hash: str | None = None) -> str:
+    """A hash of every template and every static file the shell is made of: it changes
+    whenever the app shell does. The static files count by the hash of collectstatic's
+    manifest when there is one (``manifest_hash``: it changes with any collected file's
+    content, the knowledge base's included), else by their content in STATICFILES_DIRS."""
+    digest = hashlib.sha256()
+    _update(digest, Path(settings.BASE_DIR) / "templates", "templates")
+    if manifest_hash:
+        digest.update(f"manifest {manifest_hash}".encode())
+    else:
+        for entry in settings.STATICFILES_DIRS:
+            prefix, folder = entry if isinstance(entry, tuple) else ("", entry)
+            _update(digest, Path(folder), prefix)
     return digest.hexdigest()[:12]
 
 
@@ -37,8 +46,12 @@ _cached_fingerprint = cache(_fingerprint)
 
 
 def shell_version() -> str:
-    # In development the files change under a running server; in production they do not.
-    return _fingerprint() if settings.DEBUG else _cached_fingerprint()
+    """The service worker's version, which names its caches: a new one replaces them all."""
+    # In development the files change under a running server; in production they do not,
+    # and the hashed names' manifest (read once at start) stands for the static files.
+    if settings.DEBUG:
+        return _fingerprint()
+    return _cached_fingerprint(getattr(staticfiles_storage, "manifest_hash", None))
 
 
 @require_GET

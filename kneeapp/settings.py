@@ -143,7 +143,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "kneeapp.staticfiles.StaticFilesMiddleware",  # whitenoise: hashed names for a year
     "kneeapp.middleware.QueryGuardMiddleware",  # NUL and admin regex lookups: a 400
     # Pages and API answers gzipped (whitenoise serves static files already compressed);
     # Django's GZip pads each response at random against BREACH, and CSRF tokens are masked.
@@ -244,13 +244,17 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
-STATICFILES_DIRS = [BASE_DIR / "static"]
+# The knowledge base is a static file too (static/triage/knowledge/back_of_knee.<hash>.json),
+# so that the checker's engine and the knowledge base it runs on are named, cached and
+# replaced together (docs/triage.md, "Offline").
+STATICFILES_DIRS = [BASE_DIR / "static", ("triage/knowledge", BASE_DIR / "triage" / "knowledge")]
+# Production: hashed names from `collectstatic` (kneeapp/staticfiles.py); DEBUG: plain files.
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG
-        else "whitenoise.storage.CompressedStaticFilesStorage"
+        else "kneeapp.staticfiles.HashedStaticFilesStorage"
     },
 }
 MEDIA_ROOT = VAR_DIR / "media"
@@ -427,6 +431,11 @@ CELERY_BEAT_SCHEDULE = {
     # Hourly, but each patient is considered in their own daytime: in effect daily for each.
     "check-doctor-alerts": {
         "task": "reminders.tasks.check_doctor_alerts",
+        "schedule": 60.0 * 60,
+    },
+    # Hourly too: a patient idle for 2 days is nudged in their daytime (reminders/nudges.py).
+    "send-nudges": {
+        "task": "reminders.tasks.send_nudges",
         "schedule": 60.0 * 60,
     },
     # The audit trail of staff access keeps AUDIT_RETENTION_DAYS; older rows go once a day.

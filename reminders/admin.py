@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from diary import chart
-from kneeapp.models import time_zone_choices
+from kneeapp.time_zones import time_zone_choices
 from reminders import attention, feedback
 from reminders.adherence import last_days, total
 from reminders.models import (

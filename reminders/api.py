@@ -17,7 +17,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from reminders import plans, receipts
+from reminders import plans, receipts, snooze
 from reminders.models import PushSubscription
 from reminders.preferences import save_preferences
 from reminders.serializers import (
@@ -30,6 +30,7 @@ from reminders.serializers import (
     ReceiptSerializer,
     RenewSerializer,
 )
+from reminders.serializers import ReceiptSerializer as LaterSerializer  # {"token": …} too
 
 
 @extend_schema(summary="My stretch plan and today's reminders", responses=DayPlanSerializer)
@@ -156,6 +157,33 @@ def push_receipt(request: Request, delivery_id: int) -> Response:
     except receipts.UnknownReceipt:
         raise Http404 from None
     return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+@extend_schema(
+    summary=(
+        '"Later" on a push: the reminder again in 30 minutes, once, without a session (the '
+        "push's signed token says which)"
+    ),
+    request=LaterSerializer,
+    responses={201: None, 200: None, 400: OpenApiResponse(), 404: None, 409: None, 410: None},
+)
+@api_view(["POST"])
+@authentication_classes([])
+@permission_classes([AllowAny])
+def plan_later(request: Request) -> Response:
+    body = LaterSerializer(data=request.data)
+    body.is_valid(raise_exception=True)
+    try:
+        delivery = snooze.for_user(body.validated_data["token"])  # no session is read
+    except snooze.LaterExpired:
+        return Response({"token": ["This reminder is too old to move."]}, status=410)
+    if delivery is None:
+        raise Http404
+    moved = snooze.snooze(delivery, timezone.now())
+    if moved is None:
+        return Response({"detail": "This reminder was already moved once."}, status=409)
+    answer = {"at": moved.delivery.not_before, "created": moved.created}
+    return Response(answer, status=201 if moved.created else 200)
 
 
 @extend_schema(methods=["GET"], summary="My reminder preferences", responses=PreferencesSerializer)

@@ -14,5 +14,6 @@ urlpatterns = [
         name="api-push-subscription-renew",
     ),
     path("push-receipts/<int:delivery_id>/", api.push_receipt, name="api-push-receipt"),
+    path("plan/later/", api.plan_later, name="api-plan-later"),
     path("preferences/", api.preferences, name="api-preferences"),
 ]

@@ -55,9 +55,7 @@ def skip_reason(patient, slot: dt.datetime, now: dt.datetime) -> str:
         return "account inactive"
     if now - slot > STRETCH_GRACE:
         return "found too late"
-    if patient.in_quiet_hours(slot):
-        return "quiet hours"
-    return ""
+    return ""  # quiet hours: the row is queued, and held until they end (reminders/timing.py)
 
 
 def due_schedules(now: dt.datetime):

@@ -75,14 +75,20 @@ def reachable_now(patient, now: dt.datetime) -> bool:
 
 
 def record_alert(patient, now: dt.datetime, has_push: bool, **fields) -> list[int]:
-    """Open the episode and its deliveries; [] if another run opened it first."""
+    """Open the episode and its deliveries; [] if another run opened it first.
+
+    A patient with no channel set up gets no alert yet: it waits for a channel (a later
+    hourly run opens it), rather than being spent on nobody."""
+    channels = channels_for(patient, has_push)
+    if not channels:
+        return []
     try:
         with transaction.atomic():
             alert = DoctorAlert.objects.create(patient=patient, alerted_at=now, **fields)
             deliveries = Delivery.objects.bulk_create(
                 Delivery.per_channel(
                     patient,
-                    channels_for(patient, has_push),
+                    channels,
                     kind=alert.delivery_kind,
                     doctor_alert=alert,
                     slot=now,

@@ -12,11 +12,12 @@ folded by the policy itself; a non-ASCII address is left to ``ReminderEmail``.
 and the random MIME boundary.
 
 The two templates are rendered once per batch for each shape of message (language, a
-fallback line or not, how many stretches): with a marker in place of each value that
-differs between patients; each message then joins the fixed pieces with its own values,
-escaped where the template escaped the marker. The first message of each shape in a batch
-is rendered by Django too and compared: a template this cannot prepare (a filter that
-changes a value, a tag that reads one) is rendered by Django for every message.
+fallback line or not, a later link or not, how many stretches): with a marker in place
+of each value that differs between patients; each message then joins the fixed pieces
+with its own values, escaped where the template escaped the marker. The first message of
+each shape in a batch is rendered by Django too and compared: a template this cannot
+prepare (a filter that changes a value, a tag that reads one) is rendered by Django for
+every message.
 """
 
 import email.contentmanager
@@ -261,12 +262,13 @@ class Values:
             notification.url,
             notification.fallback,
             unsubscribe_link,
+            getattr(notification, "later_url", ""),
             *notification.stretches,
         ]
 
     @property
     def shape(self) -> tuple:
-        return (bool(self.notification.fallback), len(self.notification.stretches))
+        return (bool(self.items[4]), bool(self.items[6]), len(self.notification.stretches))
 
     def context(self, patient) -> dict:
         return {
@@ -301,14 +303,14 @@ class Prepared:
 
     @classmethod
     def of(cls, name: str, values: Values) -> "Prepared | None":
-        notification = values.notification
         n = len(values.items)
         marked = Marked(
             title=marker(1),
             body=marker(2),
             url=marker(3),
-            fallback=marker(4) if notification.fallback else "",
-            stretches=[marker(i) for i in range(6, n)],
+            fallback=marker(4) if values.items[4] else "",
+            later_url=marker(6) if values.items[6] else "",
+            stretches=[marker(i) for i in range(7, n)],
         )
         patient = Marked(get_short_name=lambda: marker(0))
         context = {"patient": patient, "notification": marked, "unsubscribe_url": marker(5)}

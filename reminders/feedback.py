@@ -16,11 +16,19 @@ from django.db.models import Count
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from reminders.models import Completion, Effort
 
 DAYS, PAINFUL, TOO_HARD_TIMES = 14, 7, 2
+
+# Shown to the patient as soon as they give PAINFUL or more (in the session, offline too, and
+# after the plain form): a stretch should not hurt so, and calf pain may be a clot.
+PAIN_ADVICE = gettext_lazy(
+    "That is a lot of pain for an exercise. Stop this one for today and tell your physio. "
+    "If your calf is also swollen, warm or red, or you feel short of breath, check your "
+    "symptoms now."
+)
 
 
 def with_feedback(patient, today: dt.date, since: dt.datetime | None = None):

@@ -4,7 +4,8 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
-from kneeapp.models import ReminderChannels, time_zone_choices
+from kneeapp.models import ReminderChannels
+from kneeapp.time_zones import time_zone_choices
 from reminders.models import Effort
 from reminders.preferences import FORM_FIELDS
 
@@ -34,7 +35,11 @@ class PreferencesForm(forms.ModelForm):
         }
         help_texts = {
             "quiet_hours_start": _("No reminders between these times, e.g. 22:00 to 07:00."),
+            "send_nudges": _(
+                "If nothing is logged for 2 days, one gentle reminder, at most every 3 days."
+            ),
         }
+        labels = {"send_nudges": _("Nudge me when I have not logged anything for 2 days")}
 
 
 class DoneForm(forms.Form):

@@ -1,7 +1,7 @@
 """What a reminder says, once, for every channel: title, text, the page it opens."""
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.conf import settings
 from django.core import signing
@@ -9,9 +9,12 @@ from django.urls import reverse
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
+from reminders import snooze
 from reminders.models import Delivery, Fallback, Kind
 
 UNSUBSCRIBE_SALT = "reminders.unsubscribe"
+# What "Later" may move: the everyday reminders (a doctor alert waits a day on the phone).
+SNOOZABLE = (Kind.STRETCH, Kind.NUDGE)
 
 
 @dataclass(frozen=True)
@@ -24,6 +27,14 @@ class Notification:
     reminder: dict | None = None  # {"schedule": id, "date": "YYYY-MM-DD"} for "Done"
     delivery_id: int | None = None  # for the phone's receipt of a push
     fallback: str = ""  # an email instead of a push: why, for the patient
+    later_token: str = ""  # "Later" (reminders/snooze.py): the signed token, if it may be moved
+
+    @property
+    def later_url(self) -> str:
+        """The email's "later" link: a page that asks, then moves the reminder."""
+        if not self.later_token:
+            return ""
+        return settings.SITE_URL + reverse("reminders:later", args=[self.later_token])
 
     @property
     def url(self) -> str:
@@ -54,6 +65,8 @@ class Notification:
             data["reminder"] = self.reminder
         if receipt:
             data["receipt"] = receipt
+        if self.later_token:
+            data["later"] = {"url": reverse("api-plan-later"), "token": self.later_token}
         return data
 
 
@@ -103,6 +116,15 @@ def local_date(delivery: Delivery) -> dt.date:
 
 
 def for_delivery(delivery: Delivery) -> Notification:
+    notification = what_it_says(delivery)
+    if delivery.snoozed_from_id:  # "Later": a message of its own (Message-ID, Topic)
+        return replace(notification, tag=f"{notification.tag}-later")
+    if delivery.kind in SNOOZABLE:
+        return replace(notification, later_token=snooze.later_token(delivery))
+    return notification
+
+
+def what_it_says(delivery: Delivery) -> Notification:
     extra = {"delivery_id": delivery.pk, "fallback": str(FALLBACK_TEXTS.get(delivery.fallback, ""))}
     if delivery.kind == Kind.STRETCH:
         schedule = delivery.schedule
@@ -117,6 +139,18 @@ def for_delivery(delivery: Delivery) -> Notification:
             tag=f"stretch-{schedule.pk}-{day.isoformat()}",
             stretches=names,
             reminder={"schedule": schedule.pk, "date": day.isoformat()},
+            **extra,
+        )
+    if delivery.kind == Kind.NUDGE:
+        return Notification(
+            title=_("A few minutes for your knee?"),
+            body=_(
+                "Nothing has been logged for 2 days. A short stretch today can help; mark it "
+                "done or add a diary entry. You can turn these nudges off in your reminder "
+                "settings."
+            ),
+            path=reverse("reminders:plan"),
+            tag=f"nudge-{delivery.slot:%Y%m%d%H}",
             **extra,
         )
     title, body, url_name, tag = DOCTOR_ALERT_TEXTS[delivery.kind]

@@ -77,9 +77,11 @@ def day_plan(patient, now: dt.datetime | None = None) -> DayPlan:
     if plan is None:
         return DayPlan(None, day, [], [])
     schedules = [s for s in plan.schedules.all() if s.on_weekday(day.weekday())]
-    done = Completion.objects.done_slots(schedules, day, day)
+    items = list(plan.items.all())
+    wanted = {plan.pk: {item.exercise_id for item in items}}
+    done = Completion.objects.done_slots(schedules, day, day, wanted) if schedules else set()
     reminders = [Reminder(schedule, day, (schedule.pk, day) in done) for schedule in schedules]
-    return DayPlan(plan, day, list(plan.items.all()), reminders)
+    return DayPlan(plan, day, items, reminders)
 
 
 class DoneRejected(ValueError):

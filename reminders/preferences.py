@@ -7,7 +7,14 @@ from django.utils import timezone
 from kneeapp.models import ReminderChannels
 from reminders.models import Delivery, ReminderSchedule, Status
 
-FIELDS = ["remind_by_email", "remind_by_push", "time_zone", "quiet_hours_start", "quiet_hours_end"]
+FIELDS = [
+    "remind_by_email",
+    "remind_by_push",
+    "time_zone",
+    "quiet_hours_start",
+    "quiet_hours_end",
+    "send_nudges",
+]
 # The forms ask for the two switches as one choice (``kneeapp.models.ReminderChannels``).
 FORM_FIELDS = ["reminder_channels", *FIELDS[2:]]
 

@@ -23,8 +23,8 @@ from django.db.models import Case, F, Q, TextField, Value, When
 from django.db.models.functions import Concat
 from django.utils import timezone
 
-from reminders import notifications
-from reminders.models import STRETCH_GRACE, Delivery, Fallback, Kind, Status
+from reminders import notifications, timing
+from reminders.models import ALERT_KINDS, Delivery, Fallback, Kind, Status
 from reminders.transports import TRANSPORTS, TransportError
 
 log = logging.getLogger(__name__)
@@ -76,7 +76,9 @@ def send(delivery_id: int) -> bool:
     return sent == 1
 
 
-def send_batch(delivery_ids: list[int]) -> tuple[int, list[tuple[int, Exception]]]:
+def send_batch(
+    delivery_ids: list[int], now: dt.datetime | None = None
+) -> tuple[int, list[tuple[int, Exception]]]:
     """Send these deliveries over one connection per channel: how many this call sent, and
     the (id, error) of those to try again later (``Busy``, or a transient TransportError).
 
@@ -85,14 +87,15 @@ def send_batch(delivery_ids: list[int]) -> tuple[int, list[tuple[int, Exception]
     soon as its transport accepted it (for an email, right after the server's 250), so a
     worker killed mid-batch repeats at most the message it was sending (SECURITY.md).
     An unexpected error in one row is logged and retried like a transient one; the rest of
-    the batch goes on.
+    the batch goes on. A row due in quiet hours is held or dropped instead (``timing``);
+    ``now`` is the clock's unless a test travels in time.
     """
     ids = list(dict.fromkeys(delivery_ids))
-    claimed_at = timezone.now()
+    claimed_at = now or timezone.now()
     claimed = Delivery.objects.claim_all(ids, claimed_at, lease())
     rows = claimed_rows(ids, claimed_at) if claimed else []
     later = busy(set(ids) - {row.pk for row in rows}, claimed_at) if claimed < len(ids) else []
-    rows = leave_out_unsendable(rows, claimed_at)
+    rows = timing.sendable(leave_out_unsendable(rows, claimed_at), claimed_at)
     sent = 0
     transports, broken = {}, {}
     try:
@@ -133,7 +136,7 @@ def send_one(transport, delivery) -> TransportError | None:
         transport.send(
             delivery.patient,
             notifications.for_delivery(delivery),
-            urgent=delivery.kind != Kind.STRETCH,
+            urgent=delivery.kind in ALERT_KINDS,
         )
     except TransportError as error:
         return error
@@ -283,7 +286,7 @@ def stranded(now: dt.datetime) -> list[int]:
     """Deliveries the broker lost: queued and not handed over for a while, or left SENDING
     past their lease (a killed worker). Late stretch reminders are skipped instead, and rows
     out of attempts failed."""
-    late = Q(kind=Kind.STRETCH, slot__lt=now - STRETCH_GRACE)
+    late = timing.too_late(now)
     unfinished = Delivery.objects.filter(status__in=[Status.QUEUED, Status.SENDING])
     unfinished.filter(late, status=Status.QUEUED).update(
         status=Status.SKIPPED,
@@ -297,8 +300,9 @@ def stranded(now: dt.datetime) -> list[int]:
     waiting = Q(status=Status.QUEUED) & (
         Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=now - requeue_after())
     )
+    held = Q(not_before__gt=now)  # until quiet hours end: handed over then (timing.due_again)
     return list(
-        Delivery.objects.filter(waiting | lost)
+        Delivery.objects.filter((waiting & ~held) | timing.due_again(now) | lost)
         .order_by("pk")
         .values_list("pk", flat=True)[:SWEEP_BATCH]
     )

@@ -7,7 +7,8 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from kneeapp.models import ReminderChannels, validate_quiet_hours, validate_time_zone
+from kneeapp.models import ReminderChannels, validate_quiet_hours
+from kneeapp.time_zones import validate_time_zone
 from reminders.destinations import acceptable_endpoint
 from reminders.models import Effort, PlanItem, ReminderSchedule, StretchPlan
 from reminders.preferences import FIELDS

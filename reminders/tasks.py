@@ -18,7 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
-from reminders import doctor_alerts, sending
+from reminders import doctor_alerts, nudges, sending
 from reminders.dispatch import dispatch_due
 from reminders.transports import TransportError
 
@@ -91,6 +91,15 @@ def dispatch_due_reminders(now=None) -> int:
 def check_doctor_alerts(now=None) -> int:
     now = parse_now(now)
     ids = doctor_alerts.check(now)
+    enqueue(ids, now)
+    return len(ids)
+
+
+@shared_task(acks_late=True)
+def send_nudges(now=None) -> int:
+    """Hourly: the nudges due (``nudges.check``), handed to the senders."""
+    now = parse_now(now)
+    ids = nudges.check(now)
     enqueue(ids, now)
     return len(ids)
 

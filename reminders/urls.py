@@ -10,4 +10,5 @@ urlpatterns = [
     path("done/", views.done, name="done"),
     path("preferences/", views.preferences, name="preferences"),
     path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
+    path("later/<str:token>/", views.later, name="later"),
 ]

@@ -5,13 +5,14 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 from django_htmx.middleware import HtmxDetails
 
-from reminders import plans
+from reminders import feedback, plans, snooze
 from reminders.forms import DoneForm, PreferencesForm
 from reminders.notifications import UnsubscribeExpired, read_unsubscribe_token
 from reminders.preferences import save_preferences
@@ -33,6 +34,8 @@ def plan(request: HttpRequest) -> HttpResponse:
         "day": plans.day_plan(request.user),
         "vapid_public_key": vapid_keys().public_key,
         "pain_scale": range(11),
+        "painful": feedback.PAINFUL,
+        "pain_advice": feedback.PAIN_ADVICE,
     }
     return render(request, "reminders/plan.html", context)
 
@@ -64,6 +67,8 @@ def done(request: HtmxHttpRequest) -> HttpResponse:
             messages.success(request, _("Well done! Marked as done."))
         elif data["effort"] or data["pain"] is not None:
             messages.success(request, _("Thank you: how it felt is saved."))
+        if data["pain"] is not None and data["pain"] >= feedback.PAINFUL:
+            messages.warning(request, feedback.PAIN_ADVICE)
     if request.htmx:
         return render(
             request,
@@ -123,3 +128,24 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
             save_preferences(user, {"remind_by_email": False})
         return render(request, page, {"state": "done"})
     return render(request, page, {"state": "ask"})
+
+
+@require_http_methods(["GET", "POST"])
+def later(request: HttpRequest, token: str) -> HttpResponse:
+    """An email's "later" link: ask (GET, which changes nothing: mail scanners follow
+    links), then send the reminder again in 30 minutes (POST), once. No session needed."""
+    page = "reminders/later.html"
+    try:
+        delivery = snooze.for_user(token, request.user)
+    except snooze.LaterExpired:
+        return render(request, page, {"state": "expired"}, status=410)
+    if delivery is None:
+        raise Http404
+    context = {"zone": delivery.patient.time_zone, "token": token}
+    if not snooze.can_snooze(delivery):
+        return render(request, page, {**context, "state": "cannot"}, status=409)
+    if request.method == "POST":
+        moved = snooze.snooze(delivery, timezone.now())
+        state = "done" if moved.created else "already"
+        return render(request, page, {**context, "state": state, "at": moved.delivery.not_before})
+    return render(request, page, {**context, "state": "ask"})

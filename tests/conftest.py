@@ -119,3 +119,20 @@ def client_fixture(persona: str):
     client_fixture,
     ("patient", "other_patient", "physiotherapist", "other_physiotherapist", "administrator"),
 )
+
+
+@pytest.fixture(scope="session")
+def collected_static(tmp_path_factory):
+    """The production build of the static files (hashed names), collected once per run."""
+    from tests.static_build import collect
+
+    return collect(tmp_path_factory.mktemp("static-root"))
+
+
+@pytest.fixture
+def hashed_static(collected_static):
+    """This test runs with production's static files: hashed names from the manifest."""
+    from tests.static_build import hashed
+
+    with hashed(collected_static):
+        yield collected_static

@@ -33,6 +33,7 @@ NOT_PAGES = {
     "triage:knowledge": "for staff only",
     "invitation": "needs an emailed one-time token",
     "reminders:unsubscribe": "needs an emailed signed token",
+    "reminders:later": "needs an emailed signed token (tests/browser/test_reach.py)",
     "password_reset_confirm": "needs an emailed reset token",
 }
 # Pages for visitors: a signed-in person is sent on from them.

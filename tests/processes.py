@@ -194,9 +194,10 @@ class Processes:
     def beat(self, *options: str) -> subprocess.Popen:
         return self.start("beat", [*CELERY, "beat", *options])
 
-    def web(self, workers: int = 1, threads: int = 1) -> Web:
-        """``gunicorn kneeapp.wsgi`` on a loopback port, once it answers; gthread if threads."""
-        port = free_port()
+    def web(self, workers: int = 1, threads: int = 1, port: int | None = None) -> Web:
+        """``gunicorn kneeapp.wsgi`` on a loopback port (``port``, or a free one), once it
+        answers; gthread if threads."""
+        port = port or free_port()
         command = [sys.executable, "-m", "gunicorn", "kneeapp.wsgi", "--bind"]
         command += [f"127.0.0.1:{port}", "--workers", str(workers), "--backlog", "256"]
         command += ["--log-level", "warning"]

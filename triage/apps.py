@@ -32,11 +32,15 @@ class TriageConfig(AppConfig):
         from django.templatetags.static import static
         from django.urls import reverse
 
+        from triage.knowledge import STATIC_NAME
+
+        # Under their hashed names in production: the engine and the knowledge base it runs
+        # on are precached, and replaced, together (checker.js names flow.js and engine.js).
         return [
             reverse("triage:start"),
             static("triage/checker.js"),
             static("triage/flow.js"),
             static("triage/engine.js"),
+            static(STATIC_NAME),
             static("kneeapp/outbox.js"),
-            reverse("triage-api:knowledge"),
         ]

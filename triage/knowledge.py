@@ -28,6 +28,9 @@ __all__ = [
 ]  # fmt: skip
 
 DEFAULT_PATH = Path(__file__).resolve().parent / "knowledge" / "back_of_knee.json"
+# The same file as a static file (settings.STATICFILES_DIRS): what the offline engines load,
+# under a hashed name in production, so that a page's engine and knowledge base go together.
+STATIC_NAME = "triage/knowledge/back_of_knee.json"
 
 
 class AnswersError(ValueError):

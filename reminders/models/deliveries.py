@@ -28,6 +28,11 @@ class Kind(models.TextChoices):
     STRETCH = "stretch", _("Stretch reminder")
     PERSISTING = "see_doctor", _("Symptoms persisting: see a doctor")
     CHECK_IN = "check_in", _("Check-in after a see-a-doctor result")
+    NUDGE = "nudge", _("Nudge after days with nothing logged")
+
+
+# The kinds that answer a doctor alert (the others are everyday reminders).
+ALERT_KINDS = (Kind.PERSISTING, Kind.CHECK_IN)
 
 
 class Status(models.TextChoices):
@@ -64,7 +69,8 @@ class DeliveryQuerySet(models.QuerySet):
     def claim_all(self, pks, now: dt.datetime, lease: dt.timedelta | None = None) -> int:
         """``claim`` for many rows in one UPDATE; how many were claimed. The claimed ones are
         those SENDING with ``claimed_at == now`` afterwards."""
-        claimable = Q(status=Status.QUEUED)
+        # A row held until quiet hours end (``not_before``) is not claimed before then.
+        claimable = Q(status=Status.QUEUED) & (Q(not_before__isnull=True) | Q(not_before__lte=now))
         if lease is not None:
             claimable |= Q(status=Status.SENDING, claimed_at__lt=now - lease)
         return self.filter(claimable, pk__in=pks).update(
@@ -120,6 +126,20 @@ class Delivery(models.Model):
         blank=True,
     )
 
+    # Held until then (UTC): a stretch reminder due in quiet hours waits for their end
+    # (reminders/timing.py). Empty: sent when due.
+    not_before = models.DateTimeField(_("held until"), null=True, blank=True)
+    # "Later": this row is the original's reminder again, 30 minutes on (reminders/snooze.py).
+    # One per original, and never one of a snooze.
+    snoozed_from = models.OneToOneField(
+        "self",
+        verbose_name=_("later again of"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="snooze",
+    )
+
     objects = DeliveryQuerySet.as_manager()
 
     class Meta:
@@ -135,11 +155,22 @@ class Delivery(models.Model):
             ),
         ]
         constraints = [
+            # Each once, but for its one "Later" (``snoozed_from``, itself unique).
             models.UniqueConstraint(
-                fields=["schedule", "slot", "channel"], name="delivery_once_per_slot"
+                fields=["schedule", "slot", "channel"],
+                condition=Q(snoozed_from__isnull=True),
+                name="delivery_once_per_slot",
             ),
             models.UniqueConstraint(
-                fields=["doctor_alert", "channel"], name="delivery_once_per_alert"
+                fields=["doctor_alert", "channel"],
+                condition=Q(snoozed_from__isnull=True),
+                name="delivery_once_per_alert",
+            ),
+            # A nudge's slot is the hour it was decided (reminders/nudges.py).
+            models.UniqueConstraint(
+                fields=["patient", "slot", "channel"],
+                condition=Q(kind="nudge", snoozed_from__isnull=True),
+                name="delivery_nudge_once_per_hour",
             ),
             models.CheckConstraint(condition=Q(kind__in=Kind.values), name="delivery_kind_valid"),
             models.CheckConstraint(
@@ -153,7 +184,11 @@ class Delivery(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(kind="stretch", doctor_alert__isnull=True)
-                | (~Q(kind="stretch") & Q(schedule__isnull=True, doctor_alert__isnull=False)),
+                | Q(kind="nudge", schedule__isnull=True, doctor_alert__isnull=True)
+                | (
+                    ~Q(kind__in=["stretch", "nudge"])
+                    & Q(schedule__isnull=True, doctor_alert__isnull=False)
+                ),
                 name="delivery_stretch_or_alert",
             ),
         ]

@@ -17,9 +17,9 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from kneeapp.models import validate_time_zone, zone_named
+from kneeapp.time_zones import validate_time_zone, zone_named
 from reminders.models.exercises import ExerciseDose
-from reminders.slots import next_slot
+from reminders.slots import local_moment, next_slot
 
 ONE_OPEN_PLAN = "one_open_plan"
 
@@ -240,7 +240,7 @@ class ReminderSchedule(WeeklyTime):
 
     def save(self, *args, **kwargs):
         if self.plan_id:
-            self.next_run_at = self.next_slot_after(timezone.now())
+            self.next_run_at = self.next_run_after_save(timezone.now())
             if kwargs.get("update_fields") is not None:
                 kwargs["update_fields"] = {*kwargs["update_fields"], "next_run_at"}
         super().save(*args, **kwargs)
@@ -248,6 +248,31 @@ class ReminderSchedule(WeeklyTime):
     @property
     def zone(self) -> zoneinfo.ZoneInfo:
         return zone_named(self.time_zone or self.plan.patient.time_zone)
+
+    def next_run_after_save(self, now: dt.datetime) -> dt.datetime | None:
+        """The first slot after ``now``, but when the time of day was changed, today's slot
+        is neither lost nor doubled: if a reminder of today was recorded already, the next
+        comes tomorrow; if none was and the new time has just passed, it is due now (sent
+        within ``STRETCH_GRACE``, else recorded as found too late)."""
+        upcoming = self.next_slot_after(now)
+        if self.pk is None:
+            return upcoming
+        before = type(self).objects.filter(pk=self.pk).values_list("time_of_day", flat=True)
+        if before.first() in (None, self.time_of_day):
+            return upcoming
+        zone = self.zone
+        today = now.astimezone(zone).date()
+        start = local_moment(today, dt.time(0), zone)
+        end = local_moment(today + dt.timedelta(days=1), dt.time(0), zone)
+        recorded = self.deliveries.filter(
+            slot__gte=start, slot__lt=end, snoozed_from__isnull=True
+        ).exists()
+        if recorded:
+            return self.next_slot_after(max(now, end - dt.timedelta(microseconds=1)))
+        todays = self.next_slot_after(start - dt.timedelta(microseconds=1))
+        if todays is not None and todays < end and todays <= now:
+            return todays
+        return upcoming
 
     def next_slot_after(self, moment: dt.datetime) -> dt.datetime | None:
         plan = self.plan
@@ -270,27 +295,36 @@ class Effort(models.TextChoices):
 
 
 class CompletionQuerySet(models.QuerySet):
-    def done_slots(self, schedules, start: dt.date, end: dt.date) -> set[tuple[int, dt.date]]:
-        """The (schedule id, date) pairs of ``schedules`` done ``start``..``end``: marked done
-        as a whole, or with every exercise of the plan marked done on its own.
+    def done_slots(
+        self, schedules, start: dt.date, end: dt.date, wanted: dict[int, set[int]] | None = None
+    ) -> set[tuple[int, dt.date]]:
+        """The (schedule id, date) pairs of ``schedules`` (instances) done ``start``..``end``:
+        marked done as a whole, or with every exercise of the plan marked done on its own.
 
         A session with an exercise skipped leaves the reminder not done (its exercise marks
         and their feedback are kept and shown): done means the stretches asked for were done.
+        ``wanted`` is ``{plan id: its exercise ids}`` when the caller has the plans' items at
+        hand (one query fewer); the marks, whole and per exercise, come in one query.
         """
-        marks = self.filter(schedule__in=schedules, date__range=(start, end))
-        done = set(marks.filter(exercise__isnull=True).values_list("schedule_id", "date"))
-        wanted: dict[int, set[int]] = {}
-        for plan_id, exercise_id in PlanItem.objects.filter(
-            plan__schedules__in=schedules
-        ).values_list("plan_id", "exercise_id"):
-            wanted.setdefault(plan_id, set()).add(exercise_id)
-        marked: dict[tuple[int, dt.date, int], set[int]] = {}
-        for schedule_id, day, plan_id, exercise_id in marks.filter(
-            exercise__isnull=False
-        ).values_list("schedule_id", "date", "schedule__plan_id", "exercise_id"):
-            marked.setdefault((schedule_id, day, plan_id), set()).add(exercise_id)
-        for (schedule_id, day, plan_id), exercises in marked.items():
-            if wanted.get(plan_id) and wanted[plan_id] <= exercises:
+        if wanted is None:
+            wanted = {}
+            for plan_id, exercise_id in PlanItem.objects.filter(
+                plan__schedules__in=schedules
+            ).values_list("plan_id", "exercise_id"):
+                wanted.setdefault(plan_id, set()).add(exercise_id)
+        plan_of = {schedule.pk: schedule.plan_id for schedule in schedules}
+        done: set[tuple[int, dt.date]] = set()
+        marked: dict[tuple[int, dt.date], set[int]] = {}
+        for schedule_id, day, exercise_id in self.filter(
+            schedule__in=schedules, date__range=(start, end)
+        ).values_list("schedule_id", "date", "exercise_id"):
+            if exercise_id is None:
+                done.add((schedule_id, day))
+            else:
+                marked.setdefault((schedule_id, day), set()).add(exercise_id)
+        for (schedule_id, day), exercises in marked.items():
+            exercises_wanted = wanted.get(plan_of[schedule_id])
+            if exercises_wanted and exercises_wanted <= exercises:
                 done.add((schedule_id, day))
         return done
 

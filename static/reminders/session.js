@@ -91,6 +91,7 @@ function session() {
     picture: $("[data-picture]"), phase: $("[data-phase]"), count: $("[data-session-count]"),
     rep: $("[data-rep]"), set: $("[data-set]"), pause: $("[data-pause]"), mark: $("[data-mark]"),
     skipped: $("[data-skipped]"), sound: $("[data-sound-switch]"), quiet: $("[data-quiet-note]"),
+    painAdvice: $("[data-pain-advice]"),
   };
   const state = { index: 0, steps: [], step: 0, endsAt: 0, left: 0, timer: null, paused: false,
     skippedAny: false, effort: "", pain: null };
@@ -240,6 +241,7 @@ function session() {
     const exercise = exercises[state.index];
     cue("relax");
     for (const button of root.querySelectorAll("[aria-pressed]")) button.setAttribute("aria-pressed", "false");
+    if (view.painAdvice) view.painAdvice.hidden = true;
     view.mark.textContent = data.schedule ? text("Waiting") : "";
     show("feedback");
     send(exercise).then((sent) => {
@@ -306,6 +308,8 @@ function session() {
       for (const other of root.querySelectorAll("[data-pain]")) {
         other.setAttribute("aria-pressed", String(other === button));
       }
+      // Severe pain during a stretch: say at once what to do (the text is in the page: offline too).
+      if (view.painAdvice) view.painAdvice.hidden = state.pain < Number(view.painAdvice.dataset.from);
     });
   }
   $("[data-next]").addEventListener("click", () => {

@@ -1,8 +1,9 @@
 // reminders: show every pushed reminder with "Done" and "Later", report its receipt, follow
 // a renewed subscription; a tap opens the right page.
 // "Done" marks the reminder's stretches done through the outbox (so it is kept when the
-// phone is offline) or, without it, a direct POST. "Later" only puts it away: a service
-// worker cannot be kept alive to ask again, and the reminder stays open on the plan page.
+// phone is offline) or, without it, a direct POST. "Later" posts the push's signed "later"
+// token (no session needed: it may have expired), and the server sends the reminder again in
+// 30 minutes, once (reminders/snooze.py).
 const REMINDERS_DONE_URL = "{% url 'api-plan-done' %}";
 const REMINDERS_PLAN_URL = "{% url 'reminders:plan' %}";
 const REMINDERS_ICON = "{% load static %}{% static 'kneeapp/icons/icon-192.png' %}";
@@ -64,22 +65,25 @@ function remindersRead(event) {
     url: remindersSameOrigin(remindersText(data.url, remindersText(declared.navigate, ""))) || REMINDERS_PLAN_URL,
     reminder: object(data.reminder),
     receipt: object(data.receipt),
+    later: object(data.later),
   };
 }
 
-// The receipt: the push's own signed token, so no session is needed (it may have expired).
-async function remindersConfirm(receipt) {
-  const url = remindersSameOrigin(remindersText(receipt.url, ""));
-  if (!url || typeof receipt.token !== "string") return;
+// The receipt, and "Later": the push's own signed token ({url, token}), so no session is
+// needed (it may have expired). Offline, the push stays unconfirmed (the next one confirmed
+// counts), and a "Later" moves nothing (the reminder is still open on the plan page).
+async function remindersPostToken(link) {
+  const url = remindersSameOrigin(remindersText(link.url, ""));
+  if (!url || typeof link.token !== "string") return;
   try {
     await fetch(url, {
       method: "POST",
       credentials: "omit",
       headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ token: receipt.token }),
+      body: JSON.stringify({ token: link.token }),
     });
   } catch (error) {
-    // Offline: this push stays unconfirmed; the next one that is confirmed counts.
+    // Offline: see above.
   }
 }
 
@@ -93,7 +97,7 @@ async function remindersOnPush(event) {
       body: REMINDERS_GENERIC_BODY, tag: "kneeapp-reminder", icon: REMINDERS_ICON, data: { url: REMINDERS_PLAN_URL },
     });
   }
-  if (data.receipt) await remindersConfirm(data.receipt);
+  if (data.receipt) await remindersPostToken(data.receipt);
 }
 
 self.addEventListener("push", (event) => {
@@ -163,7 +167,8 @@ self.addEventListener("notificationclick", (event) => {
   if (event.action === "done" && data.reminder) {
     event.waitUntil(remindersMarkDone(data.reminder));
   } else if (event.action === "later") {
-    // Nothing to do: the notification is closed and the reminder is still open on the plan.
+    const later = data.payload && data.payload.later;
+    if (later) event.waitUntil(remindersPostToken(later));
   } else {
     event.waitUntil(remindersOpen(data.url || REMINDERS_PLAN_URL));
   }

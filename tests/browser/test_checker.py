@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.browser.conftest import PHONE, wait_for_service_worker
+from tests.browser.conftest import wait_for_service_worker
 from tests.conftest import PASSWORD, make_person
 from triage.models import Assessment
 
@@ -164,21 +164,19 @@ def test_a_result_made_offline_is_saved_to_the_account_when_back_online(page, ph
     assert saved.answers == {"chest_pain": True}
 
 
-def test_without_javascript_the_checker_completes_as_plain_forms(browser, live_server):
-    context = browser.new_context(base_url=live_server.url, java_script_enabled=False, **PHONE)
-    try:
-        page = context.new_page()
-        page.goto("/triage/")
-        answer_every_screen(page, TWISTED_KNEE)
-        result = shown_result(page)
-        assert result["urgency"] == "urgent"
-        assert result["causes"] and result["advice"]
-        page.locator('#checker button[name="change"][value="start"]').click()
-        assert current_screen(page) == "start"
-        page.locator('#checker button[value="back"]').click()
-        assert current_screen(page) == "serious_signs"
-    finally:
-        context.close()
+def test_without_javascript_the_checker_completes_as_plain_forms(
+    page_without_javascript, live_server
+):
+    page = page_without_javascript
+    page.goto("/triage/")
+    answer_every_screen(page, TWISTED_KNEE)
+    result = shown_result(page)
+    assert result["urgency"] == "urgent"
+    assert result["causes"] and result["advice"]
+    page.locator('#checker button[name="change"][value="start"]').click()
+    assert current_screen(page) == "start"
+    page.locator('#checker button[value="back"]').click()
+    assert current_screen(page) == "serious_signs"
 
 
 def test_back_forward_and_reload_keep_the_answers(page):

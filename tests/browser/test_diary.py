@@ -98,21 +98,17 @@ def test_the_pain_chart_renders_and_switches_period(page, phone, live_server, pa
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
 
 
-def test_the_entry_form_works_without_javascript(browser, live_server, patient):
-    context = browser.new_context(base_url=live_server.url, java_script_enabled=False, **PHONE)
-    try:
-        sign_in(context, patient, live_server)
-        page = context.new_page()
-        page.goto("/diary/")
-        page.locator(".pain-option", has_text="4").first.click()
-        page.get_by_label("Short of breath").check()
-        page.get_by_role("button", name="Save today's entry").click()
-        page.wait_for_url("**/diary/*-*/")
-        assert page.get_by_role("heading", name="Call an emergency number now").is_visible()
-        entry = DiaryEntry.objects.get()
-        assert (entry.pain, entry.red_flags) == (4, ["breathless"])
-    finally:
-        context.close()
+def test_the_entry_form_works_without_javascript(page_without_javascript, live_server, patient):
+    page = page_without_javascript
+    sign_in(page.context, patient, live_server)
+    page.goto("/diary/")
+    page.locator(".pain-option", has_text="4").first.click()
+    page.get_by_label("Short of breath").check()
+    page.get_by_role("button", name="Save today's entry").click()
+    page.wait_for_url("**/diary/*-*/")
+    assert page.get_by_role("heading", name="Call an emergency number now").is_visible()
+    entry = DiaryEntry.objects.get()
+    assert (entry.pain, entry.red_flags) == (4, ["breathless"])
 
 
 def test_a_failed_send_is_kept_and_retried_never_dropped(browser, live_server, patient):

@@ -42,15 +42,13 @@ def test_done_marked_offline_is_sent_once_when_back_online(
     assert Completion.objects.count() == 1
 
 
-def test_the_plan_marks_done_without_javascript(browser, live_server, patient, physiotherapist):
+def test_the_plan_marks_done_without_javascript(
+    page_without_javascript, live_server, patient, physiotherapist
+):
     make_plan(patient, physiotherapist)
-    context = browser.new_context(base_url=live_server.url, java_script_enabled=False)
-    try:
-        sign_in(context, patient, live_server)
-        page = context.new_page()
-        page.goto("/plan/")
-        page.get_by_role("button", name="Mark the 19:00 stretches done").click()
-        page.get_by_text("Marked as done").wait_for()
-        assert Completion.objects.count() == 1
-    finally:
-        context.close()
+    page = page_without_javascript
+    sign_in(page.context, patient, live_server)
+    page.goto("/plan/")
+    page.get_by_role("button", name="Mark the 19:00 stretches done").click()
+    page.get_by_text("Marked as done").wait_for()
+    assert Completion.objects.count() == 1

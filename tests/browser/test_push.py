@@ -3,7 +3,10 @@ the service worker, and turning push on shows each state.
 
 Chromium here has no push service, so ``subscribe()`` fails (the error state is real); the
 pushes are handed to the service worker through the DevTools protocol, as the browser does
-with what its push service delivers.
+with what its push service delivers. Where a test needs a subscription that works, the page's
+``PushManager`` is given a stand-in for the push service (``FAKE_PUSH_SERVICE``: the one part
+that cannot run here), with real P-256 keys from WebCrypto; the page, the service worker and
+the server around it are the real ones.
 """
 
 import json
@@ -20,6 +23,44 @@ from tests.reminders.conftest import at, make_plan, set_next_runs
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PREFERENCES = "/plan/preferences/"
+
+# Real subscription keys, as a browser makes them: a P-256 public key and 16 random bytes.
+NEW_KEYS = """async () => {
+  const b64url = (bytes) => btoa(String.fromCharCode(...new Uint8Array(bytes)))
+    .split("+").join("-").split("/").join("_").replace(/=+$/, "");
+  const pair = await crypto.subtle.generateKey(
+    { name: "ECDH", namedCurve: "P-256" }, true, ["deriveBits"]);
+  return {
+    p256dh: b64url(await crypto.subtle.exportKey("raw", pair.publicKey)),
+    auth: b64url(crypto.getRandomValues(new Uint8Array(16))),
+  };
+}"""
+
+# A push service for this page: subscribe() and getSubscription() answer with an endpoint the
+# test picks (localStorage "fake-push-endpoint") and real keys, kept in localStorage.
+FAKE_PUSH_SERVICE = f"""
+(() => {{
+  async function keys() {{
+    const kept = localStorage.getItem("fake-push-keys");
+    if (kept) return JSON.parse(kept);
+    const made = await ({NEW_KEYS})();
+    localStorage.setItem("fake-push-keys", JSON.stringify(made));
+    return made;
+  }}
+  async function made() {{
+    const endpoint = localStorage.getItem("fake-push-endpoint") || "https://push.example/first";
+    const json = {{ endpoint, expirationTime: null, keys: await keys() }};
+    return {{ endpoint, options: {{}}, toJSON: () => json, unsubscribe: async () => true }};
+  }}
+  PushManager.prototype.subscribe = async function () {{
+    localStorage.setItem("fake-push-subscribed", "1");
+    return made();
+  }};
+  PushManager.prototype.getSubscription = async function () {{
+    return localStorage.getItem("fake-push-subscribed") ? made() : null;
+  }};
+}})();
+"""
 
 
 def deliver_push(phone, page, live_server, data: str) -> None:
@@ -133,3 +174,58 @@ def test_a_browser_without_push_offers_email_instead(
     page.get_by_text("This browser cannot show reminders from this site").wait_for()
     page.get_by_role("link", name="Or get your reminders by email.").click()
     page.wait_for_url("**/plan/preferences/")
+
+
+def endpoints(patient) -> list[str]:
+    return list(patient.push_subscriptions.values_list("endpoint", flat=True))
+
+
+def test_turning_push_on_ends_on_and_a_reload_with_a_new_endpoint_replaces_the_row(
+    page, phone, live_server, patient
+):
+    phone.add_init_script(FAKE_PUSH_SERVICE)
+    ready_phone(phone, page, live_server, patient)
+    page.get_by_role("button", name="Turn on reminders on this phone").click()
+    page.get_by_text("Reminders are on for this phone.").wait_for()
+    assert page.get_by_text("Not confirmed since").first.is_visible()
+    assert page.locator("#push-setup").get_attribute("aria-busy") == "false"
+    assert endpoints(patient) == ["https://push.example/first"]
+    keys = page.evaluate("JSON.parse(localStorage.getItem('fake-push-keys'))")
+    assert patient.push_subscriptions.get().p256dh == keys["p256dh"]  # the browser's own key
+    patient.refresh_from_db()
+    assert patient.remind_by_push
+
+    # After an OS update the browser has a new endpoint: the next load sends it, and it
+    # replaces this browser's old row (no second phone, no dead endpoint left behind).
+    page.evaluate("localStorage.setItem('fake-push-endpoint', 'https://push.example/second')")
+    page.reload()
+    page.get_by_text("Reminders are on for this phone.").wait_for()
+    wait_until(page, lambda: endpoints(patient) == ["https://push.example/second"])
+
+
+def test_the_service_worker_sends_a_changed_subscription_without_a_session(
+    page, phone, live_server, patient
+):
+    ready_phone(phone, page, live_server, patient)
+    PushSubscription.objects.create(
+        patient=patient, endpoint="https://push.example/old", p256dh="x" * 87, auth="y" * 22
+    )
+    phone.clear_cookies()  # the browser may change it long after the session ended
+    [worker] = phone.service_workers
+    # The browser's own event, with what it carries; the worker's real listener handles it.
+    worker.evaluate(
+        f"""async () => {{
+            const keys = await ({NEW_KEYS})();
+            const [old, endpoint] = ["https://push.example/old", "https://push.example/renewed"];
+            const event = new Event("pushsubscriptionchange");
+            let handled;
+            Object.defineProperties(event, {{
+                oldSubscription: {{ value: {{ endpoint: old, options: {{}} }} }},
+                newSubscription: {{ value: {{ endpoint, toJSON: () => ({{ endpoint, keys }}) }} }},
+                waitUntil: {{ value: (promise) => {{ handled = promise; }} }},
+            }});
+            self.dispatchEvent(event);
+            await handled;
+        }}"""
+    )
+    assert endpoints(patient) == ["https://push.example/renewed"]

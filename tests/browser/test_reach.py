@@ -3,14 +3,20 @@ tests/patient_pages.py: each thing a finger presses is at least 44 × 44 px, mea
 axe-core (tests/browser/axe, installed by ``npm ci``) finds no violation.
 """
 
+import datetime as dt
 import json
 import subprocess
 from pathlib import Path
 
 import pytest
+from django.urls import reverse
+from django.utils import timezone
 
+from reminders import snooze
+from reminders.models import Delivery, Status
 from tests.browser.conftest import sign_in
 from tests.patient_pages import make_world, pages
+from tests.reminders.conftest import make_plan, stretch_delivery
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -93,3 +99,25 @@ def test_every_visitor_page_is_in_reach_and_passes_axe(
 ):
     world = make_world(patient, physiotherapist)
     check(page, world.url(name), axe_source)
+
+
+# The email's "later" page needs a signed token (so it is not in patient_pages), and no
+# session: it asks, its button moves the reminder once, and both states are in reach.
+def test_the_later_page_asks_then_moves_the_reminder_once_on_a_phone(
+    page, patient, physiotherapist, axe_source
+):
+    plan = make_plan(patient, physiotherapist)
+    sent = stretch_delivery(
+        plan.schedules.first(), timezone.now() - dt.timedelta(minutes=2), status=Status.SENT
+    )
+    url = reverse("reminders:later", args=[snooze.later_token(sent)])
+    check(page, url, axe_source)
+    assert page.get_by_role("heading", name="Remind me in 30 minutes?").is_visible()
+    assert not Delivery.objects.filter(snoozed_from=sent).exists()
+    page.get_by_role("button", name="Remind me in 30 minutes").click()
+    page.get_by_role("heading", name="We will remind you again").wait_for()
+    assert Delivery.objects.filter(snoozed_from=sent).count() == 1
+    check(page, url, axe_source)  # the link again: the question again, still in reach
+    page.get_by_role("button", name="Remind me in 30 minutes").click()
+    page.get_by_role("heading", name="Already moved").wait_for()
+    assert Delivery.objects.filter(snoozed_from=sent).count() == 1

@@ -150,13 +150,25 @@ def test_the_list_filters_by_since_and_until_and_pages(patient_client, patient):
     first_page = patient_client.get("/api/v1/diary/entries/").json()
     assert first_page["count"] == 60 and len(first_page["results"]) == 50
     assert first_page["next"]
+    second_page = patient_client.get("/api/v1/diary/entries/?page=2").json()
+    assert len(second_page["results"]) == 10 and not second_page["next"]
 
 
 @pytest.mark.parametrize(
-    "query", ["since=soon", "until=2026-13-01", "since=2026-02-01&until=2026-01-01"]
+    ("query", "field"),
+    [
+        ("since=soon", "since"),
+        ("until=2026-13-01", "until"),
+        ("since=2026-02-01&until=2026-01-01", "until"),
+        ("page=", "page"),
+        ("page=0", "page"),
+        ("page=two", "page"),
+    ],
 )
-def test_a_bad_date_range_is_refused(patient_client, query):
-    assert patient_client.get(f"/api/v1/diary/entries/?{query}").status_code == 400
+def test_a_bad_date_range_or_page_is_refused_naming_the_field(patient_client, query, field):
+    response = patient_client.get(f"/api/v1/diary/entries/?{query}")
+    assert response.status_code == 400
+    assert list(response.json()) == [field]
 
 
 def test_deleting_my_entry_removes_it(patient_client, entry):

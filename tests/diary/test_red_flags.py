@@ -150,7 +150,7 @@ def test_the_form_offers_every_sign_with_its_label_and_the_preview(patient_clien
     assert list(data["signs"]) == DIARY_IDS
     assert data["signs"]["foot_cold_or_numb"]["urgency"] == "emergency"
     assert 'data-engine-url="/static/triage/engine.js"' in html
-    assert 'data-knowledge-url="/api/v1/triage/knowledge/"' in html
+    assert 'data-knowledge-url="/static/triage/knowledge/back_of_knee.json"' in html
 
 
 @pytest.mark.django_db

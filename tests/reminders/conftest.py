@@ -3,8 +3,10 @@ push endpoint and the browser subscribed to it, with a push reminder due (``push
 the test module allows loopback push, ``REMINDERS_ALLOW_LOOPBACK_PUSH``)."""
 
 import datetime as dt
+import os
 
 import pytest
+import redis
 
 from reminders import dispatch
 from reminders.library import ensure_library
@@ -17,9 +19,31 @@ from reminders.models import (
     ReminderSchedule,
     StretchPlan,
 )
+from tests.processes import flush_redis
 from tests.reminders.peers import BrowserSubscription, PushEndpoint, b64url
 
 UTC = dt.UTC
+
+# The Redis database of the end-to-end worker tests (a number no other test uses; they run one
+# after another). The CI's PostgreSQL run, which goes on beside the SQLite run, names another
+# one so that the two runs never flush each other's queue.
+WORKER_REDIS_URL = os.environ.get("KNEEAPP_TEST_WORKER_REDIS_URL", "redis://127.0.0.1:6379/11")
+
+
+@pytest.fixture
+def worker_redis() -> str:
+    """An empty Redis database for a real worker's broker, emptied again afterwards."""
+    try:
+        up = redis.Redis.from_url(WORKER_REDIS_URL, socket_connect_timeout=1).ping()
+    except redis.RedisError:
+        up = False
+    if not up:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"Redis is not reachable at {WORKER_REDIS_URL}")
+        pytest.skip(f"no Redis at {WORKER_REDIS_URL} (CI runs this test)")
+    flush_redis(WORKER_REDIS_URL)
+    yield WORKER_REDIS_URL
+    flush_redis(WORKER_REDIS_URL)
 
 
 def at(text: str) -> dt.datetime:

@@ -150,6 +150,7 @@ def test_preferences_read_and_change_and_move_the_next_reminders(patient_client,
         "time_zone": "Europe/London",
         "quiet_hours_start": None,
         "quiet_hours_end": None,
+        "send_nudges": True,
         "reminder_channels": "email",
     }
     before = ReminderSchedule.objects.get(time_of_day=dt.time(8)).next_run_at

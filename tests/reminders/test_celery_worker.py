@@ -2,42 +2,19 @@
 
 Everything outside pytest's own database: the worker is a separate process, so it gets a
 file SQLite database under a temporary directory (migrated by a subprocess) and a Redis
-database number of its own, whatever the rest of the suite runs on.
+database number of its own (``worker_redis``), whatever the rest of the suite runs on.
 """
 
 import email
 import email.policy
-import os
 import sqlite3
 import textwrap
 import time
 
 import pytest
-import redis
 
-from tests.processes import ALONE, Processes, environment, flush_redis, manage
+from tests.processes import ALONE, Processes, environment, manage
 from tests.reminders.peers import LoopbackSMTP
-
-REDIS_URL = "redis://127.0.0.1:6379/11"  # a database number no other test uses
-
-
-def redis_is_up() -> bool:
-    try:
-        return redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
-    except redis.RedisError:
-        return False
-
-
-@pytest.fixture
-def redis_db():
-    if not redis_is_up():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"Redis is not reachable at {REDIS_URL}")
-        pytest.skip(f"no Redis at {REDIS_URL} (CI runs this test)")
-    flush_redis(REDIS_URL)
-    yield REDIS_URL
-    flush_redis(REDIS_URL)
-
 
 SETUP = textwrap.dedent(
     """
@@ -65,13 +42,13 @@ TRIGGER = (
 
 
 @pytest.mark.production
-def test_a_real_worker_sends_a_due_reminder_through_a_real_smtp_server(redis_db, tmp_path):
+def test_a_real_worker_sends_a_due_reminder_through_a_real_smtp_server(worker_redis, tmp_path):
     database = tmp_path / "worker.sqlite3"
     with LoopbackSMTP() as smtp:
         env = environment(
             KNEEAPP_VAR_DIR=str(tmp_path / "var"),
             DATABASE_URL=f"sqlite:///{database}",
-            REDIS_URL=redis_db,
+            REDIS_URL=worker_redis,
             EMAIL_URL=f"smtp://127.0.0.1:{smtp.port}",
             SITE_URL="https://kneeapp.test",
             DEBUG="true",

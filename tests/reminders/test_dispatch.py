@@ -155,13 +155,13 @@ def test_a_dispatcher_passes_over_the_slots_another_is_recording(patient, physio
     assert plan.schedules.filter(next_run_at__lte=now).count() == 0
 
 
-def test_a_reminder_in_quiet_hours_is_recorded_as_skipped_not_sent(plan, patient):
+def test_a_reminder_in_quiet_hours_is_queued_for_the_sender_to_hold(plan, patient):
+    # The sender holds it until the quiet hours end (tests/reminders/test_timing.py).
     patient.quiet_hours_start, patient.quiet_hours_end = dt.time(22), dt.time(8, 30)
     patient.save()
     set_next_runs(plan, at("2026-06-01 06:00"))
-    assert dispatch.dispatch_due(at("2026-06-01 07:00")) == []  # 08:00 local: quiet
-    assert deliveries() == [(at("2026-06-01 07:00"), Channel.EMAIL, Status.SKIPPED)]
-    assert dispatch.dispatch_due(at("2026-06-01 18:00")) != []  # 19:00 local: not quiet
+    assert len(dispatch.dispatch_due(at("2026-06-01 07:00"))) == 1  # 08:00 local: quiet
+    assert deliveries() == [(at("2026-06-01 07:00"), Channel.EMAIL, Status.QUEUED)]
 
 
 def test_a_patient_in_new_york_gets_their_reminder_at_their_own_half_past_seven(other_plan):

@@ -131,3 +131,16 @@ def test_mild_or_interrupted_pain_does_not_alert(patient, pains):
     write_diary(patient, "2026-06-01", pains)
     last = dt.date(2026, 6, 1) + dt.timedelta(days=len(pains) - 1)
     assert doctor_alerts.check(morning(last.isoformat())) == []
+
+
+def test_an_alert_for_a_patient_with_no_channel_waits_for_one(patient):
+    patient.remind_by_email = False
+    patient.save()
+    write_diary(patient, "2026-06-01", [4, 5, 4, 5])
+    assert doctor_alerts.check(morning("2026-06-04")) == []
+    assert not DoctorAlert.objects.exists()  # not spent on nobody
+    patient.remind_by_email = True
+    patient.save()
+    [delivery_id] = doctor_alerts.check(morning("2026-06-04") + dt.timedelta(hours=1))
+    assert Delivery.objects.get(pk=delivery_id).channel == "email"
+    assert DoctorAlert.objects.count() == 1

@@ -131,6 +131,15 @@ def test_the_plain_form_marks_an_exercise_with_how_it_felt(patient_client, plan)
     assert (mark.effort, mark.pain) == ("about_right", 2)
 
 
+@pytest.mark.parametrize(("pain", "advised"), [(6, False), (7, True), (10, True)])
+def test_severe_pain_in_the_plain_form_is_met_with_what_to_do(patient_client, plan, pain, advised):
+    body = exercise_body(plan, effort="too_hard", pain=pain)
+    response = patient_client.post(reverse("reminders:done"), body, follow=True)
+    assert "Marked as done" in response.text
+    warning = '<p class="message message-warning">That is a lot of pain for an exercise. Stop'
+    assert (warning in response.text) is advised
+
+
 def test_the_plain_form_names_the_field_of_bad_input_and_saves_nothing(patient_client, plan):
     response = patient_client.post(
         reverse("reminders:done"), exercise_body(plan, pain=12), follow=True

@@ -3,6 +3,7 @@
 import datetime as dt
 import zoneinfo
 
+import pytest
 from django.urls import reverse
 from django.utils import timezone
 
@@ -95,3 +96,21 @@ def test_the_service_worker_shows_pushes_with_done_and_later(client, db):
     assert 'addEventListener("notificationclick"' in body
     assert '"/api/v1/plan/done/"' in body
     assert 'action: "done"' in body and 'action: "later"' in body
+
+
+@pytest.mark.parametrize("marks", [0, 8])
+def test_the_plan_page_uses_a_fixed_number_of_queries(
+    patient_client, patient, plan, marks, django_assert_num_queries
+):
+    schedules = list(plan.schedules.all())
+    exercises = [item.exercise for item in plan.items.all()]
+    for n in range(marks):  # whole reminders and single exercises, on several days
+        Completion.objects.create(
+            patient=patient,
+            schedule=schedules[n % 2],
+            date=today() - dt.timedelta(days=n // 4),
+            exercise=exercises[n % 3] if n % 4 else None,
+        )
+    # The user, the plan with its items and schedules, the day's marks, the phones.
+    with django_assert_num_queries(6):
+        assert patient_client.get(PLAN).status_code == 200

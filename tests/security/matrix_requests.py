@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from kneeapp.consent import CURRENT_VERSION
 from reminders.receipts import receipt_token
+from reminders.snooze import later_token
 from tests.diary.conftest import body as entry_body
 
 
@@ -101,6 +102,7 @@ BODIES = {
     ("api-push-receipt", "POST"): lambda w: json(
         {"token": receipt_token(w.thing("delivery").pk, w.thing("pushsubscription").pk)}
     ),
+    ("api-plan-later", "POST"): lambda w: json({"token": later_token(w.thing("delivery"))}),
     ("api-preferences", "PATCH"): lambda w: json({"remind_by_email": False}),
     ("admin:auth_group_delete", "POST"): lambda w: form({"post": "yes"}),
     ("admin:kneeapp_user_changelist", "POST"): delete_selected("user"),

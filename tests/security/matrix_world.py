@@ -42,6 +42,7 @@ from reminders.models import (
     StretchPlan,
 )
 from reminders.notifications import unsubscribe_token
+from reminders.snooze import later_token
 from tests.reminders.conftest import make_plan
 from triage.engine import assess
 from triage.knowledge import load_knowledge
@@ -215,6 +216,7 @@ class World:
             "diary-entry-detail": lambda: entry,
             "reminders:unsubscribe": lambda: {"token": unsubscribe_token(patient, timezone.now())},
             "api-push-receipt": lambda: {"delivery_id": self.thing("delivery").pk},
+            "reminders:later": lambda: {"token": later_token(self.thing("delivery"))},
             "admin:view_on_site": lambda: {
                 "content_type_id": ContentType.objects.get_for_model(StretchPlan).pk,
                 "object_id": self.thing("stretchplan").pk,

@@ -117,6 +117,10 @@ MATRIX = {
     # One-click unsubscribe: the signed token is the key, whoever holds it (RFC 8058).
     "reminders:unsubscribe":        {GET: (OK, OK, OK, OK, OK, OK),
                                      POST: (OK, OK, OK, OK, OK, OK)},
+    # "Later" from an email: the signed token is the key, signed in or not (the session may
+    # have expired); anyone else signed in gets 404.
+    "reminders:later":              {GET: (OK, OK, GONE, GONE, GONE, GONE),
+                                     POST: (OK, OK, GONE, GONE, GONE, GONE)},
     # API (session auth: an anonymous call is 403, not a redirect)
     "api-export":                   {GET: (NOPE, OK, OK, OK, OK, OK)},
     "triage-api:knowledge":         {GET: (OK, OK, OK, OK, OK, OK)},
@@ -140,6 +144,10 @@ MATRIX = {
     # The world's delivery is an email: a receipt names push deliveries only.
     "api-push-receipt":             {GET: (405, 405, 405, 405, 405, 405),
                                      POST: (GONE, GONE, GONE, GONE, GONE, GONE)},
+    # "Later" on a push: no session (the service worker posts without it); the token is
+    # the key (CAPABILITIES).
+    "api-plan-later":               {GET: (405, 405, 405, 405, 405, 405),
+                                     POST: (201, 201, 201, 201, 201, 201)},
     "api-preferences":              {GET: (NOPE, OK, OK, OK, OK, OK),
                                      PATCH: (NOPE, OK, OK, OK, OK, OK)},
     "api-schema":                   {GET: (OK, OK, OK, OK, OK, OK)},
@@ -333,6 +341,9 @@ CAPABILITIES = {
     ("api-push-subscription-renew", POST),
     # a phone's receipt of a push: the token signed for that delivery and phone
     ("api-push-receipt", POST),
+    # "Later": the token signed for the patient's delivery, from their email or push
+    ("reminders:later", POST),
+    ("api-plan-later", POST),
 }
 
 

@@ -27,6 +27,7 @@ CSRF_EXEMPT = {
     "reminders:unsubscribe": "one-click unsubscribe from a mail client (RFC 8058), signed token",
     "api-push-receipt": "a service worker's receipt, no session: the push's signed token",
     "api-push-subscription-renew": "pushsubscriptionchange, no session: the old endpoint",
+    "api-plan-later": "a service worker's \"Later\", no session: the push's signed token",
 }
 SAMPLES = {"int": "1", "uuid": str(uuid.UUID(int=1)), "path": "x", "str": "x", "slug": "x"}
 ROUTE_ARGUMENT = re.compile(r"<(?:(\w+):)?\w+>")
@@ -195,15 +196,15 @@ print(json.dumps({
 def production(tmp_path_factory):
     """What a browser gets from kneeapp started with production settings."""
     folder = tmp_path_factory.mktemp("production")
-    result = manage(
-        "shell",
-        "-v",
-        "0",
-        "-c",
-        PROBE,
-        **{**PRODUCTION, "DATABASE_URL": f"sqlite:///{folder / 'db.sqlite3'}"},
-        KNEEAPP_VAR_DIR=str(folder),
-    )
+    env = {
+        **PRODUCTION,
+        "DATABASE_URL": f"sqlite:///{folder / 'db.sqlite3'}",
+        "KNEEAPP_VAR_DIR": str(folder),
+    }
+    # Production's pages name the hashed static files: collected first, as a deploy does.
+    collected = manage("collectstatic", "--noinput", **env)
+    assert collected.returncode == 0, collected.stderr
+    result = manage("shell", "-v", "0", "-c", PROBE, **env)
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout.strip().splitlines()[-1])
 

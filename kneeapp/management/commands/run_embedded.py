@@ -15,6 +15,7 @@ import threading
 import time
 
 from django.conf import settings
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from reminders.vapid import vapid_keys
@@ -84,6 +85,9 @@ class Command(BaseCommand):
 
             passwords = seed(self.stdout.write)
         vapid_keys()  # generated once into var/ on the first run
+        if not settings.DEBUG:
+            # Served as in production: hashed names, read from collectstatic's manifest.
+            call_command("collectstatic", interactive=False, verbosity=0)
         stopping = False
 
         def stop(signum, frame):

@@ -41,9 +41,11 @@ def test_the_patient_and_plan_pages_fit_a_phone(page, phone, live_server, patien
         page.goto(url)
         assert page.locator("#content").is_visible()
         assert page_width(page) <= 360, url
-    chart = page.locator(".pain-chart-svg")
     page.goto(f"/admin/kneeapp/user/{patient.pk}/change/")
-    assert chart.bounding_box()["width"] <= 360
+    charts = page.locator(".pain-chart-svg").all()  # the pain chart, weekly pain and PSFS
+    assert len(charts) == 3
+    for chart in charts:
+        assert chart.bounding_box()["width"] <= 360
     # The line is drawn in the admin's colours (its SVG carries no colour of its own).
     stroke = page.evaluate("getComputedStyle(document.querySelector('.chart-line')).stroke")
     assert stroke not in ("none", "")

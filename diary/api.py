@@ -10,9 +10,11 @@ deleted already answers 204 again. One entry a day: a PUT of a new id for a day 
 entry updates that entry (the answer carries its id) and the new id then addresses it too.
 """
 
+import json
 import uuid
 
-from django.http import Http404
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import Http404, HttpResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -22,6 +24,7 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from diary import fhir
 from diary.models import DayTaken, DeletedEntry, DiaryEntry, Outcome
 from diary.serializers import (
     DiaryEntryPageSerializer,
@@ -122,3 +125,20 @@ def entry_detail(request: Request, entry_id: uuid.UUID) -> Response:
     body = WriteResponseSerializer(result.entry).data | {"kept": result.kept}
     created = result.outcome == Outcome.CREATED
     return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
+@extend_schema(
+    operation_id="v1_me_fhir",
+    summary="My consult pack as a FHIR R4 Bundle (collection)",
+    description=(
+        "The Patient, a QuestionnaireResponse per symptom checker result and per PSFS "
+        "assessment, an Observation per diary day (pain, LOINC 72514-3) over the last 90 "
+        "days; stable urn:uuid fullUrls."
+    ),
+    responses={(200, fhir.CONTENT_TYPE): OpenApiTypes.OBJECT},
+)
+@api_view(["GET"])
+def fhir_bundle(request: Request) -> HttpResponse:
+    # A plain response: FHIR's own media type whatever the Accept header asks for.
+    body = json.dumps(fhir.bundle(request.user), cls=DjangoJSONEncoder, ensure_ascii=False)
+    return HttpResponse(body, content_type=f"{fhir.CONTENT_TYPE}; charset=utf-8")

@@ -48,4 +48,9 @@ class DiaryConfig(AppConfig):
     def offline_urls(self) -> list[str]:
         # Only files, never pages: the diary pages are private and are kept for offline
         # use when visited (the shell's page cache, cleared on sign-out).
-        return [static("kneeapp/outbox.js"), static("diary/diary.js")]
+        return [
+            static("kneeapp/outbox.js"),
+            static("diary/diary.js"),
+            static("diary/psfs.js"),
+            static("diary/print.js"),
+        ]

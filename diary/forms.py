@@ -9,7 +9,20 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from diary import extensions, red_flags
-from diary.models import NOTES_MAX_LENGTH, PAIN_MAX, PAIN_MIN, DayTaken, DiaryEntry, Swelling
+from diary.models import (
+    NOTES_MAX_LENGTH,
+    PAIN_MAX,
+    PAIN_MIN,
+    PSFS_MAX,
+    PSFS_MAX_ACTIVITIES,
+    PSFS_MIN,
+    PSFS_NAME_MAX_LENGTH,
+    DayTaken,
+    DiaryEntry,
+    PsfsAssessment,
+    PsfsError,
+    Swelling,
+)
 
 
 class EntryForm(forms.Form):
@@ -144,3 +157,96 @@ class RangeForm(forms.Form):
         if self.is_valid():
             return self.cleaned_data["start"], self.cleaned_data["end"]
         return defaults["start"], defaults["end"]
+
+
+class PsfsForm(forms.Form):
+    """The PSFS as a plain form: up to three rows of an activity and its score. Each row
+    has a hidden activity id (a renamed activity stays the same one), and the form a hidden
+    UUID, so a form posted twice saves one assessment."""
+
+    id = forms.UUIDField(widget=forms.HiddenInput)
+    date = forms.DateField(widget=forms.HiddenInput)
+    rows = range(PSFS_MAX_ACTIVITIES)
+
+    def __init__(self, *args, patient, activities=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.patient = patient
+        for index in self.rows:
+            self.fields[f"activity_{index}"] = forms.UUIDField(
+                required=False, widget=forms.HiddenInput
+            )
+            self.fields[f"name_{index}"] = forms.CharField(
+                label=_("Activity %(number)d") % {"number": index + 1},
+                max_length=PSFS_NAME_MAX_LENGTH,
+                required=False,
+                widget=forms.TextInput(attrs={"autocomplete": "off"}),
+            )
+            self.fields[f"score_{index}"] = forms.TypedChoiceField(
+                label=_("How well can you do it now?"),
+                choices=[(value, str(value)) for value in range(PSFS_MIN, PSFS_MAX + 1)],
+                coerce=int,
+                empty_value=None,
+                required=False,
+                widget=forms.RadioSelect,
+            )
+        for index, activity in enumerate(activities):
+            self.initial[f"activity_{index}"] = activity.pk
+            self.initial[f"name_{index}"] = activity.name
+
+    @classmethod
+    def for_patient(cls, patient, data=None):
+        """A new assessment, offering the activities of the last one again."""
+        from diary.progress import latest_activities
+
+        initial = {"id": uuid.uuid4(), "date": patient.today()}
+        return cls(data, patient=patient, activities=latest_activities(patient), initial=initial)
+
+    def row_list(self) -> list[dict]:
+        return [
+            {
+                "number": index + 1,
+                "activity": self[f"activity_{index}"],
+                "name": self[f"name_{index}"],
+                "score": self[f"score_{index}"],
+            }
+            for index in self.rows
+        ]
+
+    def clean_date(self):
+        value = self.cleaned_data["date"]
+        if self.patient.is_in_the_future(value):
+            raise forms.ValidationError(_("The date cannot be in the future."))
+        return value
+
+    def clean(self):
+        cleaned = super().clean()
+        ratings = []
+        for index in self.rows:
+            name = " ".join((cleaned.get(f"name_{index}") or "").split())
+            score = cleaned.get(f"score_{index}")
+            if not name and score is None:
+                continue  # an empty row
+            if not name:
+                self.add_error(f"name_{index}", _("Say which activity this is."))
+            elif score is None:
+                self.add_error(f"score_{index}", _("Choose a number from 0 to 10."))
+            else:
+                activity = cleaned.get(f"activity_{index}")
+                ratings.append({"activity": activity, "name": name, "score": score})
+        if not ratings and not self.errors:
+            self.add_error("name_0", _("Name at least one activity and rate it."))
+        cleaned["ratings"] = ratings
+        return cleaned
+
+    def save(self):
+        """Save through the same path as the API, stamped now; None with an error added."""
+        data = self.cleaned_data
+        try:
+            return PsfsAssessment.objects.record(
+                self.patient, data["id"], data["date"], data["ratings"], timezone.now()
+            )
+        except PsfsAssessment.DoesNotExist:
+            self.add_error(None, _("These answers cannot be saved."))
+        except PsfsError as error:
+            self.add_error(None, error.message)
+        return None

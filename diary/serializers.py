@@ -13,7 +13,23 @@ from diary.models import CONTENT_FIELDS, NOTES_MAX_LENGTH, PAIN_MAX, PAIN_MIN, D
 CLOCK_SKEW = datetime.timedelta(days=1)
 
 
-class DiaryEntrySerializer(serializers.ModelSerializer):
+class PhoneWriteChecks:
+    """The checks of a write made on a patient's phone: its date and its clock."""
+
+    def validate_date(self, value):
+        if self.context["request"].user.is_in_the_future(value):
+            raise serializers.ValidationError(_("The date cannot be in the future."))
+        return value
+
+    def validate_client_updated_at(self, value):
+        if value > timezone.now() + CLOCK_SKEW:
+            raise serializers.ValidationError(
+                _("This time is in the future: check the clock of your phone.")
+            )
+        return value
+
+
+class DiaryEntrySerializer(PhoneWriteChecks, serializers.ModelSerializer):
     id = serializers.UUIDField(read_only=True)
     pain = serializers.IntegerField(min_value=PAIN_MIN, max_value=PAIN_MAX)
     swelling = serializers.ChoiceField(choices=Swelling.choices, default=Swelling.NONE)
@@ -44,18 +60,6 @@ class DiaryEntrySerializer(serializers.ModelSerializer):
             "rice": {"default": False},
             "pain_relief": {"default": False},
         }
-
-    def validate_date(self, value):
-        if self.context["request"].user.is_in_the_future(value):
-            raise serializers.ValidationError(_("The date cannot be in the future."))
-        return value
-
-    def validate_client_updated_at(self, value):
-        if value > timezone.now() + CLOCK_SKEW:
-            raise serializers.ValidationError(
-                _("This time is in the future: check the clock of your phone.")
-            )
-        return value
 
     def validate_stretches_done(self, value):
         value = sorted(set(value))

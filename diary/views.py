@@ -12,8 +12,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.middleware import HtmxDetails
 
-from diary import chart, extensions, report, summaries
-from diary.forms import EntryForm, RangeForm
+from diary import chart, consult, extensions, progress, progress_chart, report, summaries
+from diary.forms import EntryForm, PsfsForm, RangeForm
 from diary.models import DiaryEntry, Outcome
 
 
@@ -134,3 +134,32 @@ def report_csv(request: HttpRequest) -> HttpResponse:
     form, defaults = RangeForm.from_query(request.GET, request.user.today())
     start, end = form.dates(defaults)
     return report.csv_response(request.user, start, end)
+
+
+@login_required
+@require_GET
+def consult_pack(request: HttpRequest) -> HttpResponse:
+    """One page for a visit to the doctor or physiotherapist, the patient's own only."""
+    return render(request, "diary/consult.html", consult.context(request.user))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def progress_page(request: HttpRequest) -> HttpResponse:
+    """The PSFS form (the activities of last time offered again) and the progress charts."""
+    form = PsfsForm.for_patient(request.user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        result = form.save()
+        if result is not None:
+            messages.success(request, str(SAVED_MESSAGES[result.outcome]))
+            return redirect("diary:progress")
+    patient = request.user
+    context = {
+        "form": form,
+        "pain_chart": progress_chart.weekly_pain_chart(patient),
+        "psfs_chart": progress_chart.psfs_chart(patient),
+        "weeks": [week for week in progress.weekly_pain(patient) if week.days],
+        "changes": progress.psfs_changes(patient),
+        "latest": progress.psfs_assessments(patient).last(),
+    }
+    return render(request, "diary/progress.html", context, status=400 if form.errors else 200)

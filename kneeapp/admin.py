@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from kombu.exceptions import OperationalError
 
-from diary import chart
+from diary import chart, progress_chart
 from diary.models import DiaryEntry
 from kneeapp.audit import StaffAccess
 from kneeapp.data_rights import delete_account_and_data
@@ -31,7 +31,13 @@ log = logging.getLogger(__name__)
 
 # A patient's page shows what they recorded, read-only: the pain chart, the diary (notes and
 # warning signs included) and the symptom checker's results.
-PATIENT_RECORD = ["pain_chart", "recent_diary", "checker_results"]
+PATIENT_RECORD = [
+    "pain_chart",
+    "weekly_pain_chart",
+    "psfs_chart",
+    "recent_diary",
+    "checker_results",
+]
 RECENT = 30
 
 
@@ -83,6 +89,30 @@ class UserAdmin(BaseUserAdmin):
         return render_to_string(
             "diary/_chart_svg.html", {"chart": chart.last_days(patient, 30), "chart_id": "pain"}
         )
+
+    @admin.display(description=_("pain week by week (average and worst), last 12 weeks"))
+    def weekly_pain_chart(self, patient):
+        return progress_chart.render(progress_chart.weekly_pain_chart(patient), "weekly-pain")
+
+    @admin.display(description=_("activities (PSFS average, 0 unable to 10 as before)"))
+    def psfs_chart(self, patient):
+        changes = progress_chart.psfs_changes(patient)
+        rows = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            ((c.activity.name, c.first, c.latest, f"{c.change:+d}") for c in changes),
+        )
+        table = format_html(
+            '<div class="table-scroll"><table><thead><tr><th>{}</th><th>{}</th><th>{}</th>'
+            "<th>{}</th></tr></thead><tbody>{}</tbody></table></div>",
+            _("Activity"),
+            _("First"),
+            _("Latest"),
+            _("Change"),
+            rows,
+        )
+        chart_html = progress_chart.render(progress_chart.psfs_chart(patient), "psfs")
+        return format_html("{}{}", chart_html, table if changes else "")
 
     @admin.display(description=_("diary, last 30 entries"))
     def recent_diary(self, patient):

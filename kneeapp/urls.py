@@ -5,6 +5,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from diary import api as diary_api
 from kneeapp import accounts, pwa, views
 from kneeapp.signin import AdminSignInForm, ThrottledPasswordChangeForm
 
@@ -66,6 +67,8 @@ account_urls = [
 
 api_urls = [
     path("me/export/", accounts.export, name="api-export"),
+    path("me/fhir/", diary_api.fhir_bundle, name="api-fhir"),
+    path("me/psfs/", include("diary.psfs_api")),
     path("triage/", include("triage.api_urls")),
     path("diary/", include("diary.api_urls")),
     path("", include("reminders.api_urls")),

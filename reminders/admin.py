@@ -18,7 +18,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from diary import chart
+from diary import chart, progress_chart
 from kneeapp.time_zones import time_zone_choices
 from reminders import attention, feedback
 from reminders.adherence import last_days, total
@@ -331,7 +331,7 @@ class PatientNeedingAttentionAdmin(ViewOnlyAdmin):
             items = format_html_join("", "<li>{}</li>", ((reason.text,) for reason in reasons))
             return format_html("<ul>{}</ul>", items)
 
-        return [self.patient_page, why, self.adherence_bar, self.pain_chart]
+        return [self.patient_page, why, self.adherence_bar, self.pain_chart, self.psfs]
 
     @admin.display(description=_("adherence, 14 days"))
     def adherence_bar(self, patient):
@@ -351,6 +351,10 @@ class PatientNeedingAttentionAdmin(ViewOnlyAdmin):
             "diary/_chart_svg.html",
             {"chart": chart.last_days(patient, 14), "chart_id": f"pain-{patient.pk}"},
         )
+
+    @admin.display(description=_("activities (PSFS)"))
+    def psfs(self, patient):
+        return progress_chart.render(progress_chart.psfs_chart(patient), f"psfs-{patient.pk}")
 
 
 # The exercise library and plan templates: their own module, registered with the site here.

@@ -16,6 +16,9 @@ class RemindersConfig(AppConfig):
             extensions.stretch_choices_providers.append(diary_hooks.plan_stretch_choices)
         if diary_hooks.plan_adherence_section not in extensions.report_sections:
             extensions.report_sections.append(diary_hooks.plan_adherence_section)
+        for section in (diary_hooks.plan_adherence_section, diary_hooks.exercise_feedback_section):
+            if section not in extensions.consult_sections:
+                extensions.consult_sections.append(section)
 
     def consent_withdrawn(self, user) -> None:
         from reminders.preferences import stop_reminders

@@ -207,4 +207,6 @@ def check_assessments(now: dt.datetime) -> list[int]:
 
 def check(now: dt.datetime) -> list[int]:
     """Open the doctor alerts that are due; the ids of the deliveries to send."""
-    return check_diaries(now) + check_assessments(now)
+    from reminders import psfs
+
+    return check_diaries(now) + check_assessments(now) + psfs.check(now)

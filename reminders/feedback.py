@@ -12,7 +12,7 @@ where two reasons come from it (each counts only what came after the last review
 
 import datetime as dt
 
-from django.db.models import Count
+from django.db.models import Avg, Count, Max, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -71,3 +71,24 @@ def table(patient, now: dt.datetime | None = None) -> str:
     """The last 14 days' feedback as an HTML table, for the physiotherapist's admin page."""
     marks = list(with_feedback(patient, patient.today(now or timezone.now()))[:50])
     return render_to_string("reminders/feedback_table.html", {"marks": marks, "days": DAYS})
+
+
+def per_exercise(patient, start: dt.date, end: dt.date) -> list[dict]:
+    """How each exercise felt ``start``..``end``, for the consult pack, in one query: the
+    times rated, each effort's count, and the mean and worst pain during it."""
+    marks = Completion.objects.filter(
+        patient=patient, exercise__isnull=False, date__gte=start, date__lte=end
+    ).exclude(effort="", pain__isnull=True)
+    rows = (
+        marks.values("exercise__name")
+        .annotate(
+            times=Count("pk"),
+            too_easy=Count("pk", filter=Q(effort=Effort.TOO_EASY)),
+            about_right=Count("pk", filter=Q(effort=Effort.ABOUT_RIGHT)),
+            too_hard=Count("pk", filter=Q(effort=Effort.TOO_HARD)),
+            mean_pain=Avg("pain"),
+            worst_pain=Max("pain"),
+        )
+        .order_by("exercise__name")
+    )
+    return [{**row, "name": row.pop("exercise__name")} for row in rows]

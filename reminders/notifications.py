@@ -198,4 +198,13 @@ DOCTOR_ALERT_TEXTS = {
         "triage:start",
         "check-in",
     ),
+    Kind.PSFS: (
+        gettext_lazy("How are your activities going?"),
+        gettext_lazy(
+            "Time to rate the activities your knee makes hard, 0 to 10. It takes a minute "
+            "and shows you and your physiotherapist how you are getting on."
+        ),
+        "diary:progress",
+        "psfs",
+    ),
 }

@@ -18,12 +18,13 @@ import datetime as dt
 import logging
 
 from django.conf import settings
+from django.db import connections, router, transaction
 from django.db.models import Case, F, Q, TextField, Value, When
 from django.db.models.functions import Concat
 from django.utils import timezone
 
 from reminders import notifications, timing
-from reminders.models import ALERT_KINDS, Delivery, Fallback, Kind, Status
+from reminders.models import URGENT_KINDS, Delivery, Fallback, Kind, Status
 from reminders.transports import TRANSPORTS, TransportError
 
 log = logging.getLogger(__name__)
@@ -135,7 +136,7 @@ def send_one(transport, delivery) -> TransportError | None:
         transport.send(
             delivery.patient,
             notifications.for_delivery(delivery),
-            urgent=delivery.kind in ALERT_KINDS,
+            urgent=delivery.kind in URGENT_KINDS,
         )
     except TransportError as error:
         return error
@@ -145,9 +146,51 @@ def send_one(transport, delivery) -> TransportError | None:
     return None
 
 
-def fenced(delivery_id: int, claimed_at: dt.datetime):
+def fenced(delivery_id: int, claimed_at: dt.datetime) -> "Fenced":
     """The row while this claim holds it: every outcome is written through this."""
-    return Delivery.objects.filter(pk=delivery_id, status=Status.SENDING, claimed_at=claimed_at)
+    return Fenced(delivery_id, claimed_at)
+
+
+class Fenced:
+    """``Delivery.objects.filter(pk=…, status=SENDING, claimed_at=…).update(…)``, the same
+    one autocommitted UPDATE, written as SQL: the ORM's query building took about 0.5 ms of
+    CPU per row, as much as the rest of a push."""
+
+    def __init__(self, delivery_id: int, claimed_at: dt.datetime):
+        self.delivery_id, self.claimed_at = delivery_id, claimed_at
+
+    def update(self, **fields) -> int:
+        """Set ``fields`` on the row if this claim still holds it: 1, else 0."""
+        connection = connections[router.db_for_write(Delivery)]
+        sql, columns = fenced_update(connection, tuple(fields))
+        params = [field.get_db_prep_save(fields[field.name], connection) for field in columns[:-1]]
+        claimed = columns[-1].get_db_prep_save(self.claimed_at, connection)
+        with (
+            transaction.mark_for_rollback_on_error(using=connection.alias),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(sql, [*params, self.delivery_id, Status.SENDING, claimed])
+            return cursor.rowcount
+
+
+_fenced_updates: dict[tuple[str, tuple[str, ...]], tuple[str, list]] = {}
+
+
+def fenced_update(connection, names: tuple[str, ...]) -> tuple[str, list]:
+    """The UPDATE setting these fields of one row, fenced; its fields, then claimed_at."""
+    key = (connection.vendor, names)
+    if key not in _fenced_updates:
+        meta, quote = Delivery._meta, connection.ops.quote_name
+        fields = [meta.get_field(name) for name in names]
+        column = {n: quote(meta.get_field(n).column) for n in ("id", "status", "claimed_at")}
+        sql = (
+            f"UPDATE {quote(meta.db_table)} SET "
+            + ", ".join(f"{quote(field.column)} = %s" for field in fields)
+            + f" WHERE {column['id']} = %s AND {column['status']} = %s"
+            + f" AND {column['claimed_at']} = %s"
+        )
+        _fenced_updates[key] = (sql, [*fields, meta.get_field("claimed_at")])
+    return _fenced_updates[key]
 
 
 def claimed_rows(ids: list[int], claimed_at: dt.datetime) -> list[Delivery]:

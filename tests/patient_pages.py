@@ -7,13 +7,15 @@ so a new page is checked as soon as it has a URL, or the walk names it until it 
 """
 
 import datetime as dt
+import uuid
 import zoneinfo
 from dataclasses import dataclass
 
 from django.urls import URLResolver, get_resolver, reverse
 
-from diary.models import DiaryEntry
+from diary.models import DiaryEntry, PsfsAssessment
 from kneeapp.audit import Action, StaffAccess
+from reminders.models import Completion, Effort
 from tests.diary.conftest import make_entries
 from tests.reminders.conftest import make_plan
 from triage.engine import assess
@@ -98,14 +100,32 @@ class World:
 
 
 def make_world(patient, physiotherapist) -> World:
-    """The patient two weeks into a plan: a diary every day, a checker result, and their
-    physiotherapist's look at the plan in the audit trail."""
+    """The patient two weeks into a plan: a diary every day (warning signs ticked on one), a
+    checker result, how an exercise felt, two PSFS scores, and their physiotherapist's look
+    at the plan in the audit trail: something in every section of the consult pack."""
     today = dt.datetime.now(zoneinfo.ZoneInfo(patient.time_zone)).date()
-    make_plan(patient, physiotherapist, starts_on=today - dt.timedelta(days=14))
+    plan = make_plan(patient, physiotherapist, starts_on=today - dt.timedelta(days=14))
     entries = make_entries(patient, 14, start=today - dt.timedelta(days=13))
+    DiaryEntry.objects.filter(pk=entries[-3].pk).update(red_flags=["calf_swelling"])
+    Completion.objects.create(
+        patient=patient,
+        schedule=plan.schedules.order_by("time_of_day").first(),
+        date=today - dt.timedelta(days=1),
+        exercise=plan.items.order_by("position").first().exercise,
+        effort=Effort.TOO_HARD,
+        pain=6,
+    )
     answers = {"heard_pop": True}
     result = assess(load_knowledge(), answers)
     assessment = Assessment.objects.record(result, answers, user=patient)[0]
+    for age, score in ((14, 3), (0, 6)):
+        PsfsAssessment.objects.record(
+            patient,
+            uuid.uuid4(),
+            today - dt.timedelta(days=age),
+            [{"name": "Stairs", "score": score}, {"name": "Kneeling", "score": score - 1}],
+            dt.datetime.now(dt.UTC),
+        )
     StaffAccess.objects.create(
         staff=physiotherapist,
         staff_name=physiotherapist.get_full_name(),

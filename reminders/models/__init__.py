@@ -11,9 +11,9 @@
 from reminders.models.alerts import AlertKind, DoctorAlert
 from reminders.models.attention import AttentionReview, PatientNeedingAttention
 from reminders.models.deliveries import (
-    ALERT_KINDS,
     SILENCE,
     STRETCH_GRACE,
+    URGENT_KINDS,
     Channel,
     Delivery,
     Fallback,
@@ -39,7 +39,7 @@ from reminders.models.plans import (
 from reminders.models.templates import PlanTemplate, PlanTemplateItem, PlanTemplateTime
 
 __all__ = [
-    "ALERT_KINDS",
+    "URGENT_KINDS",
     "EVERY_DAY",
     "SILENCE",
     "STRETCH_GRACE",

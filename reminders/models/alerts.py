@@ -13,6 +13,9 @@ from reminders.models.deliveries import Kind
 class AlertKind(models.TextChoices):
     PERSISTING = "persisting", _("Symptoms persisting")
     CHECK_IN = "check_in", _("Check-in after an assessment")
+    # Not about a doctor: the PSFS asked at the start of a plan and every 2 weeks
+    # (reminders/psfs.py), sent once per due date (``started_on``) like an alert.
+    PSFS = "psfs", _("PSFS asked")
 
 
 class DoctorAlert(models.Model):
@@ -50,9 +53,14 @@ class DoctorAlert(models.Model):
                 name="alert_one_check_in_per_assessment",
             ),
             models.CheckConstraint(
-                condition=Q(kind="persisting", assessment__isnull=True)
+                condition=Q(kind__in=["persisting", "psfs"], assessment__isnull=True)
                 | Q(kind="check_in", assessment__isnull=False),
                 name="alert_check_in_has_assessment",
+            ),
+            models.UniqueConstraint(
+                fields=["patient", "started_on"],
+                condition=Q(kind="psfs"),
+                name="alert_psfs_once_per_due_date",
             ),
         ]
 
@@ -62,4 +70,6 @@ class DoctorAlert(models.Model):
     @property
     def delivery_kind(self) -> str:
         """The kind of the deliveries that carry this alert."""
-        return Kind.PERSISTING if self.kind == AlertKind.PERSISTING else Kind.CHECK_IN
+        return {AlertKind.PERSISTING: Kind.PERSISTING, AlertKind.PSFS: Kind.PSFS}.get(
+            self.kind, Kind.CHECK_IN
+        )

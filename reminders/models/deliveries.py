@@ -29,10 +29,12 @@ class Kind(models.TextChoices):
     PERSISTING = "see_doctor", _("Symptoms persisting: see a doctor")
     CHECK_IN = "check_in", _("Check-in after a see-a-doctor result")
     NUDGE = "nudge", _("Nudge after days with nothing logged")
+    PSFS = "psfs", _("Rate your activities (PSFS)")
 
 
-# The kinds that answer a doctor alert (the others are everyday reminders).
-ALERT_KINDS = (Kind.PERSISTING, Kind.CHECK_IN)
+# The kinds sent as urgent: a doctor alert's see-a-doctor and check-in reminders (not the
+# everyday ones, nor the PSFS ask, though that too hangs on an alert row).
+URGENT_KINDS = (Kind.PERSISTING, Kind.CHECK_IN)
 
 
 class Status(models.TextChoices):

@@ -103,3 +103,20 @@ def test_the_sweep_keeps_the_error_a_retry_recorded(plan):
     waiting.refresh_from_db()
     assert waiting.status == Status.SKIPPED
     assert "too late" in waiting.error and "email: connection refused" in waiting.error
+
+
+def test_an_outcome_is_written_only_while_this_claim_holds_the_row(plan):
+    """sending.fenced: one UPDATE, as the ORM's filter(pk, status, claimed_at).update()."""
+    morning = plan.schedules.order_by("time_of_day").first()
+    delivery = stretch_delivery(morning, at("2026-06-01 07:00"))
+    claimed_at = at("2026-06-01 07:00:01")
+    assert Delivery.objects.claim_all([delivery.pk], claimed_at, sending.lease()) == 1
+    assert sending.fenced(delivery.pk, at("2026-06-01 07:00:02")).update(status=Status.SENT) == 0
+    with CaptureQueriesContext(connection) as queries:
+        written = sending.fenced(delivery.pk, claimed_at).update(
+            status=Status.QUEUED, error="later: " + "é" * 3
+        )
+    assert written == 1 and len(queries) == 1
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.error) == (Status.QUEUED, "later: ééé")
+    assert sending.fenced(delivery.pk, claimed_at).update(status=Status.SENT) == 0  # not SENDING

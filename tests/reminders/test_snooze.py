@@ -12,8 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from reminders import notifications, sending, snooze
+from reminders.emails import message_id
 from reminders.models import Completion, Delivery, Status
-from reminders.transports import message_id
 from tests.reminders.conftest import stretch_delivery
 
 LATER_API = reverse("api-plan-later")

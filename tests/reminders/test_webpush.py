@@ -132,13 +132,13 @@ def more_push_deliveries(push_delivery, count: int) -> list[int]:
     ]
 
 
-def test_a_worker_reuses_one_https_session_per_push_service(push_delivery, endpoint):
+def test_a_worker_reuses_one_kept_alive_connection_per_push_service(push_delivery, endpoint):
     ids = [push_delivery.pk, *more_push_deliveries(push_delivery, 3)]
     assert tasks.send_deliveries(ids[:2]) == 2
     assert tasks.send_deliveries(ids[2:]) == 2  # the next batch, in the same process
     assert len(endpoint.requests) == 4
     assert len({request.peer for request in endpoint.requests}) == 1  # one kept-alive connection
-    assert transports.session_for(endpoint.url) is transports.session_for(endpoint.url)
+    assert transports.pool_for(endpoint.url) is transports.pool_for(endpoint.url)
 
 
 def test_the_vapid_signature_is_reused_within_its_lifetime_and_renewed_after(

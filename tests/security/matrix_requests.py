@@ -26,6 +26,12 @@ def entry_form(world) -> dict:
     return form({"id": entry.pk, "date": today, "pain": "2", "swelling": "none", "notes": "New"})
 
 
+def psfs_form(world) -> dict:
+    assessment = world.thing("psfsassessment")
+    today = world.patient.today().isoformat()
+    return form({"id": assessment.pk, "date": today, "name_0": "Stairs", "score_0": "6"})
+
+
 def done_mark(world) -> dict:
     return {"schedule": world.thing("reminderschedule").pk, "date": world.patient.today()}
 
@@ -74,6 +80,7 @@ BODIES = {
     ("triage:save", "POST"): lambda w: form({"answers": "{}", "id": w.thing("assessment").pk}),
     ("diary:today", "POST"): entry_form,
     ("diary:edit", "POST"): entry_form,
+    ("diary:progress", "POST"): psfs_form,
     ("reminders:done", "POST"): lambda w: form(done_mark(w)),
     ("reminders:preferences", "POST"): lambda w: form(
         {"time_zone": "Europe/Paris", "reminder_channels": "email"}
@@ -83,6 +90,13 @@ BODIES = {
     ),
     ("diary-entry-detail", "PUT"): lambda w: json(
         entry_body(notes="New", client_updated_at=timezone.now().isoformat())
+    ),
+    ("psfs-detail", "PUT"): lambda w: json(
+        {
+            "date": w.patient.today().isoformat(),
+            "ratings": [{"name": "Stairs", "score": 6}],
+            "client_updated_at": timezone.now().isoformat(),
+        }
     ),
     ("api-plan-done", "POST"): lambda w: json(
         {key: str(value) for key, value in done_mark(w).items()}

@@ -24,7 +24,7 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from diary.models import DiaryEntry
+from diary.models import DiaryEntry, PsfsActivity, PsfsAssessment, PsfsRating
 from kneeapp.audit import Action, StaffAccess
 from kneeapp.models import PHYSIOTHERAPISTS_GROUP, Consent, Invitation, User
 from reminders.library import ensure_library
@@ -214,6 +214,7 @@ class World:
             "diary:edit": lambda: entry,
             "diary:delete": lambda: entry,
             "diary-entry-detail": lambda: entry,
+            "psfs-detail": lambda: {"assessment_id": self.thing("psfsassessment").pk},
             "reminders:unsubscribe": lambda: {"token": unsubscribe_token(patient, timezone.now())},
             "api-push-receipt": lambda: {"delivery_id": self.thing("delivery").pk},
             "reminders:later": lambda: {"token": later_token(self.thing("delivery"))},
@@ -246,6 +247,9 @@ class World:
             user = self.users[owner]
             querysets = [
                 DiaryEntry.objects.filter(patient=user),
+                PsfsAssessment.objects.filter(patient=user),
+                PsfsActivity.objects.filter(patient=user),
+                PsfsRating.objects.filter(assessment__patient=user),
                 Assessment.objects.filter(user=user),
                 StretchPlan.objects.filter(patient=user),
                 PlanItem.objects.filter(plan__patient=user),
@@ -277,6 +281,7 @@ class World:
         return [
             user.email,
             f"Notes of {user.name}",
+            f"Activity of {user.name}",
             str(self.thing("diaryentry", owner).pk),
             str(self.thing("assessment", owner).pk),
             self.thing("pushsubscription", owner).endpoint,
@@ -329,6 +334,13 @@ def things_of(patient: User, physiotherapist: User) -> dict[str, models.Model]:
             client_updated_at=moment,
         ),
         "assessment": assessment,
+        "psfsassessment": PsfsAssessment.objects.record(
+            patient,
+            uuid.uuid4(),
+            today,
+            [{"name": f"Activity of {patient.name}", "score": 4}],
+            moment,
+        ).entry,
         "stretchplan": plan,
         "reminderschedule": schedule,
         "completion": Completion.objects.create(patient=patient, schedule=schedule, date=today),

@@ -102,7 +102,12 @@ MATRIX = {
     "diary:history":                {GET: (LOGIN, OK, OK, OK, OK, OK)},
     "diary:chart":                  {GET: (LOGIN, OK, OK, OK, OK, OK)},
     "diary:report":                 {GET: (LOGIN, OK, OK, OK, OK, OK)},
+    # the PSFS form posts the patient's assessment id: another persona cannot take it
+    "diary:progress":               {GET: (LOGIN, OK, OK, OK, OK, OK),
+                                     POST: (LOGIN, DONE, FORM, FORM, FORM, FORM)},
     "diary:report_csv":             {GET: (LOGIN, OK, OK, OK, OK, OK)},
+    # the consult pack: one's own only (a physiotherapist reads a patient's in the admin)
+    "diary:consult":                {GET: (LOGIN, OK, OK, OK, OK, OK)},
     "diary:entry":                  {GET: (LOGIN, OK, GONE, GONE, GONE, GONE)},
     "diary:edit":                   {GET: (LOGIN, OK, GONE, GONE, GONE, GONE),
                                      POST: (LOGIN, DONE, GONE, GONE, GONE, GONE)},
@@ -123,6 +128,7 @@ MATRIX = {
                                      POST: (OK, OK, GONE, GONE, GONE, GONE)},
     # API (session auth: an anonymous call is 403, not a redirect)
     "api-export":                   {GET: (NOPE, OK, OK, OK, OK, OK)},
+    "api-fhir":                     {GET: (NOPE, OK, OK, OK, OK, OK)},
     "triage-api:knowledge":         {GET: (OK, OK, OK, OK, OK, OK)},
     "triage-api:assessments":       {GET: (405, 405, 405, 405, 405, 405),
                                      POST: (409, OK, 409, 409, 409, 409)},
@@ -131,6 +137,9 @@ MATRIX = {
     "diary-entry-detail":           {GET: (NOPE, OK, GONE, GONE, GONE, GONE),
                                      PUT: (NOPE, OK, GONE, GONE, GONE, GONE),
                                      DELETE: (NOPE, 204, GONE, GONE, GONE, GONE)},
+    "psfs-list":                    {GET: (NOPE, OK, OK, OK, OK, OK)},
+    "psfs-detail":                  {GET: (NOPE, OK, GONE, GONE, GONE, GONE),
+                                     PUT: (NOPE, OK, GONE, GONE, GONE, GONE)},
     "api-plan":                     {GET: (NOPE, OK, OK, OK, OK, OK)},
     "api-plan-done":                {GET: (NOPE, 405, 405, 405, 405, 405),
                                      POST: (NOPE, OK, GONE, GONE, GONE, GONE)},

@@ -21,7 +21,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
 from django.utils import timezone
 
-from diary.models import DiaryEntry
+from diary.models import DiaryEntry, PsfsAssessment
 from kneeapp import data_rights
 from kneeapp.audit import StaffAccess
 from kneeapp.data_rights import NOT_EXPORTED, SECRET_FIELDS, models_with_user_data
@@ -105,6 +105,32 @@ def make_entry_alias(patient, world) -> str:
     content = entry.content() | {"notes": "from the other phone"}
     DiaryEntry.objects.write(patient, alias_id, content, timezone.now())
     return str(alias_id)
+
+
+def psfs_of(patient, world) -> PsfsAssessment:
+    key = ("psfs", patient.pk)
+    if key not in world:
+        world[key] = PsfsAssessment.objects.record(
+            patient,
+            uuid.uuid4(),
+            timezone.localdate(),
+            [{"name": f"activity of {patient.pk}", "score": 4}],
+            _stamp(patient, 7),
+        ).entry
+    return world[key]
+
+
+def make_psfs_assessment(patient, world) -> str:
+    return str(psfs_of(patient, world).pk)
+
+
+def make_psfs_activity(patient, world) -> str:
+    psfs_of(patient, world)
+    return f"activity of {patient.pk}"
+
+
+def make_psfs_rating(patient, world) -> str:
+    return str(psfs_of(patient, world).ratings.get().activity_id)
 
 
 def plan_of(patient, world) -> StretchPlan:
@@ -236,6 +262,9 @@ FACTORIES: dict[str, Callable] = {
     "diary.DiaryEntry": make_diary_entry,
     "diary.DeletedEntry": make_deleted_entry,
     "diary.EntryAlias": make_entry_alias,
+    "diary.PsfsAssessment": make_psfs_assessment,
+    "diary.PsfsActivity": make_psfs_activity,
+    "diary.PsfsRating": make_psfs_rating,
     "reminders.StretchPlan": make_stretch_plan,
     "reminders.PlanItem": make_plan_item,
     "reminders.ReminderSchedule": make_reminder_schedule,

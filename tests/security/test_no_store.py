@@ -11,6 +11,7 @@ pytestmark = pytest.mark.django_db
 
 PRIVATE = [
     "/diary/", "/diary/history/", "/diary/report/", "/diary/report.csv", "/diary/chart/",
+    "/diary/consult/", "/api/v1/me/fhir/",
     "/plan/", "/account/", "/api/v1/me/export/", "/api/v1/plan/", "/api/v1/preferences/",
 ]  # fmt: skip
 

@@ -146,9 +146,10 @@ def session_user(request):
     return request._cached_user
 
 
-def standing(users, session_key: str):
-    """``users`` that own the unexpired session row ``session_key``."""
-    return users.filter(sessions__session_key=session_key, sessions__expire_date__gt=timezone.now())
+def standing(users, session_key: str, now=None):
+    """``users`` that own the session row ``session_key``, unexpired at ``now``."""
+    now = timezone.now() if now is None else now
+    return users.filter(sessions__session_key=session_key, sessions__expire_date__gt=now)
 
 
 class SessionUserMiddleware(AuthenticationMiddleware):

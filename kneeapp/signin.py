@@ -9,6 +9,8 @@ than the limit; while a key is locked no password is even checked. The forms bel
 a refusal into a message that says the same whether or not the account exists.
 """
 
+import datetime as dt
+import functools
 import ipaddress
 import logging
 
@@ -19,13 +21,16 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, PasswordResetForm
 from django.core.exceptions import PermissionDenied
+from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from kombu.exceptions import OperationalError
 
+from kneeapp import consent
 from kneeapp.consent import with_consent
-from kneeapp.models import LoginThrottle, ThrottleScope
+from kneeapp.models import LoginThrottle, ThrottleScope, UserSession
+from kneeapp.prepared import PreparedQuery, Stand
 from kneeapp.sessions import standing, standing_session
 from kneeapp.tasks import send_password_reset
 
@@ -103,12 +108,39 @@ class ThrottledModelBackend(ModelBackend):
     def get_user(self, user_id):
         """The signed-in user with their consent, in one query; while ``session_user`` fetches
         it, only if the session's row still stands (kneeapp/sessions.py)."""
-        users = with_consent(get_user_model()._default_manager.filter(pk=user_id))
         session_key = standing_session.get()
-        if session_key is not None:
-            users = standing(users, session_key)
-        user = users.first()
+        if session_key is None:
+            user = with_consent(get_user_model()._default_manager.filter(pk=user_id)).first()
+        else:
+            now = timezone.now()
+            user = session_user_query().first(pk=user_id, session_key=session_key, now=now)
         return user if user is not None and self.user_can_authenticate(user) else None
+
+
+def signed_in_user(pk, session_key: str, now):
+    """The user ``pk`` with their consent, if they own the standing session ``session_key``."""
+    users = with_consent(get_user_model()._default_manager.filter(pk=pk))
+    return standing(users, session_key, now)
+
+
+@functools.cache
+def session_user_query() -> PreparedQuery:
+    """``signed_in_user``, compiled once per connection (and consent text): on every request."""
+    user_model = get_user_model()
+    return PreparedQuery(
+        "session_user",
+        user_model,
+        signed_in_user,
+        {
+            "pk": Stand(-1_234_567_891, user_model._meta.pk),
+            "session_key": Stand("kneeapp-stand-in-session-key", UserSession._meta.pk),
+            "now": Stand(
+                dt.datetime(1901, 2, 3, 4, 5, 6, 789, tzinfo=dt.UTC),
+                UserSession._meta.get_field("expire_date"),
+            ),
+        },
+        key=lambda: consent.CURRENT_VERSION,
+    )
 
 
 def check_password(user, password: str) -> bool:

@@ -62,3 +62,27 @@ def test_a_second_patients_session_key_is_not_the_first_patients(client, patient
     UserSession.objects.filter(session_key=theirs).update(user=other_patient)
 
     assert client.get(reverse("profile")).status_code == 302
+
+
+def test_the_signed_in_users_query_is_compiled_once_and_answers_as_the_orm_does(
+    client, patient, other_patient
+):
+    from django.utils import timezone
+
+    from kneeapp.signin import session_user_query, signed_in_user
+
+    client.force_login(patient)
+    key = UserSession.objects.get(user=patient).session_key
+    prepared = session_user_query()
+    assert prepared.compiled("default", connection) is not None  # not the ORM's fallback
+    now = timezone.now()
+    for pk, session_key in [(patient.pk, key), (other_patient.pk, key), (patient.pk, "x" * 32)]:
+        expected = signed_in_user(pk, session_key, now).first()
+        found = prepared.first(pk=pk, session_key=session_key, now=now)
+        assert found == expected
+        if found is not None:
+            assert found.has_current_consent == expected.has_current_consent
+            assert found.get_session_auth_hash() == expected.get_session_auth_hash()
+            assert found.is_active and found.email == patient.email
+    later = UserSession.objects.get(pk=key).expire_date
+    assert prepared.first(pk=patient.pk, session_key=key, now=later) is None

@@ -4,6 +4,8 @@ the test module allows loopback push, ``REMINDERS_ALLOW_LOOPBACK_PUSH``)."""
 
 import datetime as dt
 import os
+import textwrap
+from pathlib import Path
 
 import pytest
 import redis
@@ -19,7 +21,7 @@ from reminders.models import (
     ReminderSchedule,
     StretchPlan,
 )
-from tests.processes import flush_redis
+from tests.processes import environment, flush_redis, manage
 from tests.reminders.peers import BrowserSubscription, PushEndpoint, b64url
 
 UTC = dt.UTC
@@ -28,6 +30,43 @@ UTC = dt.UTC
 # after another). The CI's PostgreSQL run, which goes on beside the SQLite run, names another
 # one so that the two runs never flush each other's queue.
 WORKER_REDIS_URL = os.environ.get("KNEEAPP_TEST_WORKER_REDIS_URL", "redis://127.0.0.1:6379/11")
+
+
+WORKER_PLAN = textwrap.dedent(
+    """
+    import datetime as dt
+    from kneeapp.models import User
+    from reminders.library import ensure_library
+    from reminders.models import PlanItem, ReminderSchedule, StretchPlan
+    physio = User.objects.create_user("physio@worker.example", "x", is_staff=True)
+    patient = User.objects.create_user(
+        "patient@worker.example", "x", physiotherapist=physio, time_zone={time_zone!r}
+    )
+    plan = StretchPlan.objects.create(
+        patient=patient, physiotherapist=physio, starts_on=dt.date(2026, 1, 1)
+    )
+    PlanItem.objects.create(plan=plan, exercise=ensure_library()["calf-wall-stretch"])
+    """
+)
+
+
+def worker_app(tmp_path: Path, redis_url: str, smtp_port: int, time_zone: str, then: str = ""):
+    """The environment of a worker process: a file SQLite database under ``tmp_path``,
+    migrated, with one patient in ``time_zone`` and a one-stretch plan (then ``then``, run in
+    the same shell, with ``plan`` at hand). Returns the environment and the database's path."""
+    database = tmp_path / "worker.sqlite3"
+    env = environment(
+        KNEEAPP_VAR_DIR=str(tmp_path / "var"),
+        DATABASE_URL=f"sqlite:///{database}",
+        REDIS_URL=redis_url,
+        EMAIL_URL=f"smtp://127.0.0.1:{smtp_port}",
+        SITE_URL="https://kneeapp.test",
+        DEBUG="true",
+        LOG_LEVEL="WARNING",
+    )
+    manage(env, "migrate", "--noinput")
+    manage(env, "shell", "-c", WORKER_PLAN.format(time_zone=time_zone) + textwrap.dedent(then))
+    return env, database
 
 
 @pytest.fixture

@@ -15,27 +15,12 @@ import time
 
 import pytest
 
-from tests.processes import ALONE, Processes, environment, manage
+from tests.processes import ALONE, Processes, manage
+from tests.reminders.conftest import worker_app
 from tests.reminders.peers import LoopbackSMTP
 
 QUIET_FOR = 30  # seconds of quiet hours left when the reminder is due
 
-SETUP = textwrap.dedent(
-    """
-    import datetime as dt
-    from kneeapp.models import User
-    from reminders.library import ensure_library
-    from reminders.models import PlanItem, StretchPlan
-    physio = User.objects.create_user("physio@worker.example", "x", is_staff=True)
-    patient = User.objects.create_user(
-        "patient@worker.example", "x", physiotherapist=physio, time_zone="UTC"
-    )
-    plan = StretchPlan.objects.create(
-        patient=patient, physiotherapist=physio, starts_on=dt.date(2026, 1, 1)
-    )
-    PlanItem.objects.create(plan=plan, exercise=ensure_library()["calf-wall-stretch"])
-    """
-)
 # Run once the worker is up, in one process: the reminder due a moment ago, quiet hours that
 # end QUIET_FOR seconds from now, and a dispatch pass.
 DUE_IN_QUIET_HOURS = textwrap.dedent(
@@ -73,19 +58,8 @@ def test_a_reminder_in_quiet_hours_is_held_by_the_worker_and_sent_when_they_end(
     now = dt.datetime.now(dt.UTC)
     if (now + dt.timedelta(seconds=QUIET_FOR + 5)).date() != now.date():
         pytest.skip("too close to midnight UTC: the quiet hours would end on the next day")
-    database = tmp_path / "worker.sqlite3"
     with LoopbackSMTP() as smtp:
-        env = environment(
-            KNEEAPP_VAR_DIR=str(tmp_path / "var"),
-            DATABASE_URL=f"sqlite:///{database}",
-            REDIS_URL=worker_redis,
-            EMAIL_URL=f"smtp://127.0.0.1:{smtp.port}",
-            SITE_URL="https://kneeapp.test",
-            DEBUG="true",
-            LOG_LEVEL="WARNING",
-        )
-        manage(env, "migrate", "--noinput")
-        manage(env, "shell", "-c", SETUP)
+        env, database = worker_app(tmp_path, worker_redis, smtp.port, "UTC")
         with Processes(env, tmp_path) as processes:
             processes.worker("--pool=solo", *ALONE, "--loglevel=WARNING")
             manage(env, "shell", "-c", DUE_IN_QUIET_HOURS)

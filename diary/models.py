@@ -420,9 +420,8 @@ def clean_ratings(ratings) -> list[tuple]:
                 % {"count": PSFS_NAME_MAX_LENGTH},
             )
         score = rating.get("score")
-        if isinstance(score, bool) or not isinstance(score, int):
-            raise PsfsError("score", _("Choose a number from 0 to 10."))
-        if not PSFS_MIN <= score <= PSFS_MAX:
+        whole_number = isinstance(score, int) and not isinstance(score, bool)
+        if not whole_number or not PSFS_MIN <= score <= PSFS_MAX:
             raise PsfsError("score", _("Choose a number from 0 to 10."))
         if name.casefold() in seen:
             raise PsfsError("name", _("Each activity once, please."))

@@ -95,7 +95,7 @@ def send_batch(
     claimed = Delivery.objects.claim_all(ids, claimed_at, lease())
     rows = claimed_rows(ids, claimed_at) if claimed else []
     later = busy(set(ids) - {row.pk for row in rows}, claimed_at) if claimed < len(ids) else []
-    rows = timing.sendable(leave_out_unsendable(rows, claimed_at), claimed_at)
+    rows = timing.sendable(leave_out_unsendable(rows, claimed_at), claimed_at, fenced)
     sent = 0
     transports, broken = {}, {}
     try:

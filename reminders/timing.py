@@ -92,19 +92,20 @@ def hold(delivery: Delivery, now: dt.datetime) -> Decision:
     return Decision(HOLD, until)
 
 
-def sendable(rows: list[Delivery], claimed_at: dt.datetime) -> list[Delivery]:
+def sendable(rows: list[Delivery], claimed_at: dt.datetime, fenced) -> list[Delivery]:
     """Of the rows just claimed at ``claimed_at``: hold or drop those :func:`hold` says, one
-    fenced UPDATE each (a hold undoes the claim's attempt); the rest, to send now."""
+    fenced UPDATE each through ``fenced`` (``sending.fenced``: every outcome goes through the
+    claim's fence; a hold undoes the claim's attempt); the rest, to send now."""
     go = []
     for row in rows:
         decision = hold(row, claimed_at)
-        mine = Delivery.objects.filter(pk=row.pk, status=Status.SENDING, claimed_at=claimed_at)
+        mine = fenced(row.pk, claimed_at)
         if decision.action == HOLD:
             mine.update(
                 status=Status.QUEUED,
                 not_before=decision.until,
                 enqueued_at=claimed_at,
-                attempts=F("attempts") - 1,
+                attempts=row.attempts - 1,  # read under this claim: nobody else moves it
             )
             log.info("delivery %s held until %s", row.pk, decision.until.isoformat())
         elif decision.action == DROP:

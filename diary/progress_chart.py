@@ -104,9 +104,13 @@ def change_words(first: float, last: float, mcid: int, better_is_higher: bool) -
     return _("a real improvement") if better else _("a real worsening")
 
 
-def weekly_pain_chart(patient, *, weeks: int = 12, today: dt.date | None = None) -> ProgressChart:
-    """Weekly pain of the last ``weeks`` weeks: the same numbers as ``weekly_pain``."""
-    summaries = weekly_pain(patient, weeks=weeks, today=today)
+def weekly_pain_chart(
+    patient, *, weeks: int = 12, today: dt.date | None = None, summaries: list | None = None
+) -> ProgressChart:
+    """Weekly pain of the last ``weeks`` weeks: the same numbers as ``weekly_pain`` (pass
+    ``summaries`` when the page has them already)."""
+    if summaries is None:
+        summaries = weekly_pain(patient, weeks=weeks, today=today)
     start, end = summaries[0].start, summaries[-1].start
     recorded = [week for week in summaries if week.days]
 
@@ -147,9 +151,11 @@ def weekly_pain_chart(patient, *, weeks: int = 12, today: dt.date | None = None)
     )
 
 
-def psfs_chart(patient) -> ProgressChart:
-    """The PSFS average of each assessment, oldest first: the numbers of ``psfs_history``."""
-    history = psfs_history(patient)
+def psfs_chart(patient, history: list | None = None) -> ProgressChart:
+    """The PSFS average of each assessment, oldest first: the numbers of ``psfs_history``
+    (pass ``history`` when the page has it already)."""
+    if history is None:
+        history = psfs_history(patient)
     today = patient.today()
     start = history[0][0] if history else today
     end = max(history[-1][0], start + dt.timedelta(days=14)) if history else today

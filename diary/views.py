@@ -154,11 +154,12 @@ def progress_page(request: HttpRequest) -> HttpResponse:
             messages.success(request, str(SAVED_MESSAGES[result.outcome]))
             return redirect("diary:progress")
     patient = request.user
+    weeks = progress.weekly_pain(patient)  # one read for the chart and the table
     context = {
         "form": form,
-        "pain_chart": progress_chart.weekly_pain_chart(patient),
+        "pain_chart": progress_chart.weekly_pain_chart(patient, summaries=weeks),
         "psfs_chart": progress_chart.psfs_chart(patient),
-        "weeks": [week for week in progress.weekly_pain(patient) if week.days],
+        "weeks": [week for week in weeks if week.days],
         "changes": progress.psfs_changes(patient),
         "latest": progress.psfs_assessments(patient).last(),
     }

@@ -1,9 +1,12 @@
 """Pages of the stretch plan: today's stretches, "done", preferences and unsubscribing."""
 
+import functools
+
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -12,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseClientRedirect
 from django_htmx.middleware import HtmxDetails
 
-from reminders import feedback, plans, snooze
+from reminders import cards, feedback, fragments, plans, snooze
 from reminders.forms import DoneForm, PreferencesForm
 from reminders.notifications import UnsubscribeExpired, read_unsubscribe_token
 from reminders.preferences import save_preferences
@@ -30,13 +33,14 @@ def plan(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         # Not a redirect: the page is precached for offline use and must answer anyone.
         return render(request, "reminders/plan.html", {"day": None})
-    context = {
-        "day": plans.day_plan(request.user),
-        "vapid_public_key": vapid_keys().public_key,
-        "pain_scale": range(11),
-        "painful": feedback.PAINFUL,
-        "pain_advice": feedback.PAIN_ADVICE,
-    }
+    day = plans.day_plan(request.user)
+    context = {"day": day}
+    if day.plan:
+        context |= {
+            "session": fragments.session(day, request.user),
+            "stretch_cards": cards.stretch_cards(day, get_token(request)),
+            "push_setup": fragments.push_setup(request.user, vapid_keys().public_key),
+        }
     return render(request, "reminders/plan.html", context)
 
 
@@ -86,7 +90,8 @@ def preferences(request: HtmxHttpRequest) -> HttpResponse:
         PreferencesForm,
         "reminders/preferences.html",
         _("Your reminder settings are saved."),
-        vapid_public_key=vapid_keys().public_key,
+        # Called by the template as it renders: after the form has been checked, as before.
+        push_setup=functools.partial(fragments.push_setup, request.user, vapid_keys().public_key),
     )
 
 

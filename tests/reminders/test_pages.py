@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from reminders.models import Completion
+from reminders.models import Completion, PushSubscription
 
 PLAN = reverse("reminders:plan")
 
@@ -114,3 +114,27 @@ def test_the_plan_page_uses_a_fixed_number_of_queries(
     # The user, the plan with its items and schedules, the day's marks, the phones.
     with django_assert_num_queries(6):
         assert patient_client.get(PLAN).status_code == 200
+
+
+def test_what_a_physio_or_a_patient_wrote_is_escaped_on_the_plan_page(
+    patient_client, patient, plan
+):
+    """The cards are built in Python and the sections filled in after rendering (#17): every
+    text a person wrote still goes through escaping, with nothing of it run as markup."""
+    script = '<script>alert("x")</script>'
+    item = plan.items.first()
+    item.notes = f"{script} & rest"
+    item.save()
+    exercise = item.exercise
+    exercise.name, exercise.instructions, exercise.cautions = (f"{script} {n}" for n in "abc")
+    exercise.save()
+    PushSubscription.objects.create(
+        patient=patient, endpoint="https://push.example/1", p256dh="k", auth="a", user_agent=script
+    )
+    html = patient_client.get(PLAN).text
+    assert "<script>" not in html
+    escaped = "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;"
+    for text in (f"{escaped} &amp; rest", f"{escaped} a", f"{escaped} b", f"{escaped} c"):
+        assert text in html
+    assert f'data-name="{escaped} a"' in html and f"Save: {escaped} a done" in html
+    assert f'<span class="help">{escaped}</span>' in html  # the phone's browser

@@ -1,0 +1,118 @@
+"""The plan page's stretch cards, built in Python: the page's largest part, and the same few
+lines for every exercise.
+
+As a template loop the cards cost more than the rest of the page together (a dozen tags,
+filters and translations per card, each looked up through the template engine); here each
+card is one string. What a physiotherapist or a patient wrote (names, instructions,
+cautions, notes) is escaped; the words are the same translatable strings the template had.
+"""
+
+from django.urls import reverse
+from django.utils.html import escape
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from reminders.models import Illustration
+
+
+def stretch_cards(day, csrf_token: str) -> SafeString:
+    """``<ol class="stretches">`` with a card per item of ``day`` (a ``plans.DayPlan``), each
+    with a form to mark it done with how it felt when the day has a reminder to mark."""
+    reminder = day.session_reminder
+    form = _done_form_words(reminder, csrf_token) if reminder else None
+    cards = "".join(_card(item, form) for item in day.items)
+    return SafeString(f'<ol class="stretches">\n{cards}</ol>')
+
+
+def _done_form_words(reminder, csrf_token: str) -> dict[str, str]:
+    """What every card's "done" form shares (its reminder, addresses and words): made once."""
+    return {
+        "key": escape(reminder.key),
+        "schedule": str(reminder.schedule.pk),
+        "date": reminder.date.isoformat(),
+        "csrf": escape(csrf_token),
+        "action": reverse("reminders:done"),
+        "api": reverse("api-plan-done"),
+        "say_how": _("Done this one? Say how it felt"),
+        "how_it_felt": _("How did it feel?"),
+        "too_easy": _("Too easy"),
+        "about_right": _("About right"),
+        "too_hard": _("Too hard"),
+        "pain_during": _("Pain during it (0 = none, 10 = worst)"),
+    }
+
+
+def _card(item, form: dict[str, str] | None) -> str:
+    exercise, dose = item.exercise, item.dose
+    hold, reps, sets = dose["hold_seconds"], dose["reps"], dose["sets"]
+    name = escape(exercise.name)
+    picture = escape(exercise.illustration_url)
+    lines = [
+        f'<li class="card stretch" data-item="{item.pk}" data-name="{name}" '
+        f'data-picture="{picture}" data-hold="{hold}" data-reps="{reps}" data-sets="{sets}">\n'
+        f"  <h3>{name}</h3>\n"
+    ]
+    if exercise.illustration:
+        alt = escape(Illustration(exercise.illustration).label)
+        lines.append(
+            f'  <img class="stretch-picture" src="{picture}" alt="{alt}" width="240" '
+            'height="160">\n'
+        )
+    lines.append(f"  <p>{escape(exercise.instructions)}</p>\n")
+    if exercise.cautions:
+        lines.append(
+            f'  <p class="help"><strong>{_("Take care:")}</strong> '
+            f"{escape(exercise.cautions)}</p>\n"
+        )
+    if item.notes:
+        lines.append(f'  <p class="help">{escape(item.notes)}</p>\n')
+    held = ngettext("%(seconds)s second", "%(seconds)s seconds", hold) % {"seconds": hold}
+    in_sets = ngettext("%(number)s set", "%(number)s sets", sets) % {"number": sets}
+    dose_text = ngettext(
+        "Hold %(hold)s, once; %(sets)s.", "Hold %(hold)s, %(reps)s times; %(sets)s.", reps
+    ) % {"hold": held, "reps": reps, "sets": in_sets}
+    start_hold = _("Start a %(hold)s second hold") % {"hold": hold}
+    lines.append(
+        f'  <p class="dose">{dose_text}</p>\n'
+        f'  <div class="hold-timer" data-hold-seconds="{hold}" hidden>\n'
+        f'    <button class="button" type="button" data-start>{start_hold}</button>\n'
+        '    <output class="hold-count" aria-live="polite" data-count></output>\n'
+        "  </div>\n"
+    )
+    if form:
+        lines.append(_done_form(item, name, form))
+    lines.append("</li>\n")
+    return "".join(lines)
+
+
+def _done_form(item, name: str, form: dict[str, str]) -> str:
+    """One exercise marked done with how it felt: a plain form (static/reminders/session.js
+    sends it through the outbox)."""
+    save = _("Save: %(name)s done") % {"name": name}
+    return (
+        '  <details class="exercise-done">\n'
+        f"    <summary>{form['say_how']}</summary>\n"
+        f'    <form method="post" action="{form["action"]}" class="exercise-done-form"\n'
+        f'          data-outbox-id="{form["key"]}-{item.pk}" data-api="{form["api"]}">\n'
+        f'      <input type="hidden" name="csrfmiddlewaretoken" value="{form["csrf"]}">\n'
+        f'      <input type="hidden" name="schedule" value="{form["schedule"]}">\n'
+        f'      <input type="hidden" name="date" value="{form["date"]}">\n'
+        f'      <input type="hidden" name="item" value="{item.pk}">\n'
+        "      <fieldset>\n"
+        f"        <legend>{form['how_it_felt']}</legend>\n"
+        '        <label class="choice"><input type="radio" name="effort" value="too_easy"> '
+        f"{form['too_easy']}</label>\n"
+        '        <label class="choice"><input type="radio" name="effort" value="about_right"> '
+        f"{form['about_right']}</label>\n"
+        '        <label class="choice"><input type="radio" name="effort" value="too_hard"> '
+        f"{form['too_hard']}</label>\n"
+        "      </fieldset>\n"
+        f'      <label for="pain-{item.pk}">{form["pain_during"]}</label>\n'
+        f'      <input id="pain-{item.pk}" name="pain" type="number" min="0" max="10" step="1" '
+        'inputmode="numeric">\n'
+        f'      <button class="button button-primary" type="submit">{save}</button>\n'
+        '      <span class="reminder-state" data-waiting hidden></span>\n'
+        "    </form>\n"
+        "  </details>\n"
+    )

@@ -36,7 +36,7 @@ from reminders.serializers import ReceiptSerializer as LaterSerializer  # {"toke
 @extend_schema(summary="My stretch plan and today's reminders", responses=DayPlanSerializer)
 @api_view(["GET"])
 def plan(request: Request) -> Response:
-    return Response(DayPlanSerializer(plans.day_plan(request.user)).data)
+    return Response(DayPlanSerializer(plans.day_plan(request.user, physiotherapist=True)).data)
 
 
 @extend_schema(

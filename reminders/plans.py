@@ -1,7 +1,7 @@
 """A patient's plan for one day, as both the plan page and ``GET /api/v1/plan/`` show it."""
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
 from django.db.models import Prefetch
@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
 from reminders.models import Completion, PlanItem, ReminderSchedule, StretchPlan
+from reminders.models.plans import slots_done
 
 # How far back a "done" may be recorded (a notification tapped the next morning still counts).
 DONE_LATEST_DAYS_AGO = 7
@@ -32,6 +33,7 @@ class DayPlan:
     date: dt.date
     items: list[PlanItem]
     reminders: list[Reminder]
+    schedules: list[ReminderSchedule] = field(default_factory=list)  # all of the plan's
 
     @property
     def session_reminder(self) -> Reminder | None:
@@ -43,17 +45,14 @@ class DayPlan:
         return self.reminders[-1] if self.reminders else None
 
 
-def current_plan(patient, day: dt.date) -> StretchPlan | None:
-    return (
-        StretchPlan.objects.of(patient)
-        .current(day)
-        .select_related("physiotherapist")
-        .prefetch_related(
-            Prefetch("items", queryset=PlanItem.objects.select_related("exercise")),
-            "schedules",
-        )
-        .first()
-    )
+def current_plan(patient, day: dt.date, *, physiotherapist: bool = False) -> StretchPlan | None:
+    """``patient``'s plan on ``day`` with its items; with its physiotherapist when asked (the
+    API shows them, the page does not: a join of every user column it would not use)."""
+    plans = StretchPlan.objects.of(patient).current(day)
+    if physiotherapist:
+        plans = plans.select_related("physiotherapist")
+    items = PlanItem.objects.select_related("exercise")
+    return plans.prefetch_related(Prefetch("items", queryset=items)).first()
 
 
 def end_plans(patient, now: dt.datetime | None = None) -> None:
@@ -71,17 +70,27 @@ def end_plans(patient, now: dt.datetime | None = None) -> None:
             plan.schedules.update(next_run_at=None)
 
 
-def day_plan(patient, now: dt.datetime | None = None) -> DayPlan:
+def day_plan(patient, now: dt.datetime | None = None, *, physiotherapist: bool = False) -> DayPlan:
+    """Today's plan of ``patient``: three queries (the plan, its items, its schedules with
+    the day's "done" marks)."""
     day = patient.today(now)
-    plan = current_plan(patient, day)
+    plan = current_plan(patient, day, physiotherapist=physiotherapist)
     if plan is None:
         return DayPlan(None, day, [], [])
-    schedules = [s for s in plan.schedules.all() if s.on_weekday(day.weekday())]
     items = list(plan.items.all())
-    wanted = {plan.pk: {item.exercise_id for item in items}}
-    done = Completion.objects.done_slots(schedules, day, day, wanted) if schedules else set()
-    reminders = [Reminder(schedule, day, (schedule.pk, day) in done) for schedule in schedules]
-    return DayPlan(plan, day, items, reminders)
+    schedules: dict[int, ReminderSchedule] = {}
+    marks = []
+    for row in plan.schedules.with_marks_on(day):
+        schedules.setdefault(row.pk, row)
+        if row.mark is not None:
+            marks.append((row.pk, day, row.mark_exercise))
+    done = slots_done(schedules.values(), marks, {plan.pk: {item.exercise_id for item in items}})
+    reminders = [
+        Reminder(schedule, day, (schedule.pk, day) in done)
+        for schedule in schedules.values()
+        if schedule.on_weekday(day.weekday())
+    ]
+    return DayPlan(plan, day, items, reminders, list(schedules.values()))
 
 
 class DoneRejected(ValueError):

@@ -5,6 +5,7 @@ import binascii
 
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from kneeapp.models import ReminderChannels, validate_quiet_hours
@@ -66,11 +67,17 @@ class ScheduleSerializer(serializers.ModelSerializer):
 class PlanSerializer(serializers.ModelSerializer):
     physiotherapist = serializers.StringRelatedField()
     items = PlanItemSerializer(many=True)
-    schedules = ScheduleSerializer(many=True)
+    schedules = serializers.SerializerMethodField()
 
     class Meta:
         model = StretchPlan
         fields = ["id", "starts_on", "ends_on", "notes", "physiotherapist", "items", "schedules"]
+
+    @extend_schema_field(ScheduleSerializer(many=True))
+    def get_schedules(self, plan) -> list[dict]:
+        """The plan's reminder times as ``plans.day_plan`` fetched them (the root's day plan),
+        with the day's marks in the same query."""
+        return ScheduleSerializer(self.root.instance.schedules, many=True).data
 
 
 class TodayReminderSerializer(serializers.Serializer):

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.db.models import F, Q
+from django.db.models import F, FilteredRelation, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -174,6 +174,16 @@ class ReminderScheduleQuerySet(models.QuerySet):
         """Schedules whose next slot has come: one query on the ``next_run_at`` index."""
         return self.filter(next_run_at__lte=now).select_related("plan__patient")
 
+    def with_marks_on(self, day: dt.date):
+        """The schedules with their "done" marks of ``day``, in one query: a row per mark,
+        its ``mark`` (id) and ``mark_exercise`` (None for the whole reminder), and one row
+        with both None for a schedule without a mark that day."""
+        return self.annotate(
+            marked=FilteredRelation("completions", condition=Q(completions__date=day)),
+            mark=F("marked__pk"),
+            mark_exercise=F("marked__exercise_id"),
+        )
+
     def following_patient_zone(self, patient):
         return self.filter(plan__patient=patient, time_zone="")
 
@@ -312,21 +322,28 @@ class CompletionQuerySet(models.QuerySet):
                 plan__schedules__in=schedules
             ).values_list("plan_id", "exercise_id"):
                 wanted.setdefault(plan_id, set()).add(exercise_id)
-        plan_of = {schedule.pk: schedule.plan_id for schedule in schedules}
-        done: set[tuple[int, dt.date]] = set()
-        marked: dict[tuple[int, dt.date], set[int]] = {}
-        for schedule_id, day, exercise_id in self.filter(
-            schedule__in=schedules, date__range=(start, end)
-        ).values_list("schedule_id", "date", "exercise_id"):
-            if exercise_id is None:
-                done.add((schedule_id, day))
-            else:
-                marked.setdefault((schedule_id, day), set()).add(exercise_id)
-        for (schedule_id, day), exercises in marked.items():
-            exercises_wanted = wanted.get(plan_of[schedule_id])
-            if exercises_wanted and exercises_wanted <= exercises:
-                done.add((schedule_id, day))
-        return done
+        marks = self.filter(schedule__in=schedules, date__range=(start, end)).order_by()
+        rows = marks.values_list("schedule_id", "date", "exercise_id")
+        return slots_done(schedules, rows, wanted)
+
+
+def slots_done(schedules, marks, wanted: dict[int, set[int]]) -> set[tuple[int, dt.date]]:
+    """The (schedule id, date) pairs of ``schedules`` that ``marks`` (schedule id, date,
+    exercise id or None for the whole reminder) make done: ``CompletionQuerySet.done_slots``
+    for marks the caller has already fetched."""
+    plan_of = {schedule.pk: schedule.plan_id for schedule in schedules}
+    done: set[tuple[int, dt.date]] = set()
+    marked: dict[tuple[int, dt.date], set[int]] = {}
+    for schedule_id, day, exercise_id in marks:
+        if exercise_id is None:
+            done.add((schedule_id, day))
+        else:
+            marked.setdefault((schedule_id, day), set()).add(exercise_id)
+    for (schedule_id, day), exercises in marked.items():
+        exercises_wanted = wanted.get(plan_of[schedule_id])
+        if exercises_wanted and exercises_wanted <= exercises:
+            done.add((schedule_id, day))
+    return done
 
 
 class Completion(models.Model):

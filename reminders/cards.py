@@ -1,19 +1,68 @@
-"""The plan page's stretch cards, built in Python: the page's largest part, and the same few
-lines for every exercise.
+"""The plan page's lists, built in Python: today's reminders and the stretch cards, the same
+few lines for every reminder and every exercise.
 
-As a template loop the cards cost more than the rest of the page together (a dozen tags,
-filters and translations per card, each looked up through the template engine); here each
-card is one string. What a physiotherapist or a patient wrote (names, instructions,
-cautions, notes) is escaped; the words are the same translatable strings the template had.
+As template loops they cost more than the rest of the page together (a dozen tags, filters
+and translations per card, each looked up through the template engine); here each line is
+one string. What a physiotherapist or a patient wrote (names, instructions, cautions,
+notes) is escaped; the words are the same translatable strings the templates had.
 """
 
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.html import escape
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from reminders.models import Illustration
+
+
+def reminders_section(day, csrf_token: str) -> SafeString:
+    """``<section id="reminders">``: today's reminders of ``day`` (a ``plans.DayPlan``), each
+    done or with its "done" form. Also the answer to a "done" sent by htmx."""
+    today = _("Today, %(date)s") % {"date": date_format(day.date)}
+    if not day.reminders:
+        listed = f"  <p>{_('No reminders today: stretch when it suits you.')}</p>\n"
+    else:
+        words = {
+            "done": _("Done"),
+            "waiting": _("Done: waiting to be sent"),
+            "action": reverse("reminders:done"),
+            "api": reverse("api-plan-done"),
+            "csrf": escape(csrf_token),
+        }
+        lines = "".join(_reminder(reminder, words) for reminder in day.reminders)
+        listed = f'  <ul class="reminder-list">\n{lines}  </ul>\n'
+    return SafeString(
+        '\n<section id="reminders" class="plan-reminders" aria-labelledby="reminders-title">\n'
+        f'  <h2 id="reminders-title">{today}</h2>\n{listed}</section>\n'
+    )
+
+
+def _reminder(reminder, words: dict[str, str]) -> str:
+    key, done = escape(reminder.key), words["done"]
+    time = reminder.schedule.time_of_day.strftime("%H:%M")
+    line = (
+        f'    <li class="reminder{" reminder-done" if reminder.done else ""}" '
+        f'data-reminder="{key}" data-done-label="{done} ✓">\n'
+        f'      <span class="reminder-time">{time}</span>\n'
+    )
+    if reminder.done:
+        return f'{line}      <span class="reminder-state">{done} ✓</span>\n    </li>\n'
+    schedule, date = reminder.schedule.pk, reminder.date.isoformat()
+    mark = _("Mark the %(time)s stretches done") % {"time": time}
+    return (
+        f'{line}      <form method="post" action="{words["action"]}" class="done-form"\n'
+        f'            data-outbox-id="{key}" data-api="{words["api"]}" '
+        f'data-schedule="{schedule}" data-date="{date}">\n'
+        f'        <input type="hidden" name="csrfmiddlewaretoken" value="{words["csrf"]}">\n'
+        f'        <input type="hidden" name="schedule" value="{schedule}">\n'
+        f'        <input type="hidden" name="date" value="{date}">\n'
+        f'        <button class="button button-primary" type="submit">{mark}</button>\n'
+        "      </form>\n"
+        f'      <span class="reminder-state" data-waiting hidden>{words["waiting"]}</span>\n'
+        "    </li>\n"
+    )
 
 
 def stretch_cards(day, csrf_token: str) -> SafeString:

@@ -36,9 +36,11 @@ def plan(request: HttpRequest) -> HttpResponse:
     day = plans.day_plan(request.user)
     context = {"day": day}
     if day.plan:
+        csrf_token = get_token(request)
         context |= {
+            "reminders": cards.reminders_section(day, csrf_token),
             "session": fragments.session(day, request.user),
-            "stretch_cards": cards.stretch_cards(day, get_token(request)),
+            "stretch_cards": cards.stretch_cards(day, csrf_token),
             "push_setup": fragments.push_setup(request.user, vapid_keys().public_key),
         }
     return render(request, "reminders/plan.html", context)
@@ -74,11 +76,8 @@ def done(request: HtmxHttpRequest) -> HttpResponse:
         if data["pain"] is not None and data["pain"] >= feedback.PAINFUL:
             messages.warning(request, feedback.PAIN_ADVICE)
     if request.htmx:
-        return render(
-            request,
-            "reminders/plan.html#reminders",
-            {"day": plans.day_plan(request.user)},
-        )
+        day = plans.day_plan(request.user)
+        return HttpResponse(cards.reminders_section(day, get_token(request)))
     return redirect("reminders:plan")
 
 

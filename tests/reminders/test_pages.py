@@ -138,3 +138,13 @@ def test_what_a_physio_or_a_patient_wrote_is_escaped_on_the_plan_page(
         assert text in html
     assert f'data-name="{escaped} a"' in html and f"Save: {escaped} a done" in html
     assert f'<span class="help">{escaped}</span>' in html  # the phone's browser
+
+
+def test_a_day_without_reminders_says_so_and_still_lists_the_stretches(patient_client, plan):
+    not_today = 0b1111111 & ~(1 << today().weekday())
+    plan.schedules.update(weekdays=not_today)
+    html = patient_client.get(PLAN).text
+    assert "No reminders today: stretch when it suits you." in html
+    assert 'class="done-form"' not in html and 'class="exercise-done-form"' not in html
+    assert "No reminder today, so nothing is marked done." in html  # the session says so too
+    assert html.count('class="card stretch"') == 3

@@ -1,6 +1,7 @@
 """Sections of the plan pages that are the same for every patient but for a few values (the
-exercise-along session, reminders on this phone): rendered once per language and variant in
-each process, with markers where those values go, then filled in per request, escaped.
+exercise-along session, reminders on this phone, the page's scripts): rendered once per
+language and variant in each process, with markers where those values go, then filled in
+per request, escaped.
 
 Most of these sections is translated words and addresses: rendering them again for every
 request cost more than the rest of the plan page. The values filled in are plain strings

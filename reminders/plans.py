@@ -4,7 +4,6 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
-from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
@@ -46,13 +45,12 @@ class DayPlan:
 
 
 def current_plan(patient, day: dt.date, *, physiotherapist: bool = False) -> StretchPlan | None:
-    """``patient``'s plan on ``day`` with its items; with its physiotherapist when asked (the
-    API shows them, the page does not: a join of every user column it would not use)."""
+    """``patient``'s plan on ``day``; with its physiotherapist when asked (the API shows
+    them, the page does not: a join of every user column it would not use)."""
     plans = StretchPlan.objects.of(patient).current(day)
     if physiotherapist:
         plans = plans.select_related("physiotherapist")
-    items = PlanItem.objects.select_related("exercise")
-    return plans.prefetch_related(Prefetch("items", queryset=items)).first()
+    return plans.first()
 
 
 def end_plans(patient, now: dt.datetime | None = None) -> None:
@@ -72,12 +70,13 @@ def end_plans(patient, now: dt.datetime | None = None) -> None:
 
 def day_plan(patient, now: dt.datetime | None = None, *, physiotherapist: bool = False) -> DayPlan:
     """Today's plan of ``patient``: three queries (the plan, its items, its schedules with
-    the day's "done" marks)."""
+    the day's "done" marks), plain ones rather than prefetches, whose own work cost as much
+    again on the plan page. The API shows the items and schedules from here too."""
     day = patient.today(now)
     plan = current_plan(patient, day, physiotherapist=physiotherapist)
     if plan is None:
         return DayPlan(None, day, [], [])
-    items = list(plan.items.all())
+    items = list(plan.items.select_related("exercise"))
     schedules: dict[int, ReminderSchedule] = {}
     marks = []
     for row in plan.schedules.with_marks_on(day):

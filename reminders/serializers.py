@@ -66,17 +66,21 @@ class ScheduleSerializer(serializers.ModelSerializer):
 
 class PlanSerializer(serializers.ModelSerializer):
     physiotherapist = serializers.StringRelatedField()
-    items = PlanItemSerializer(many=True)
+    # Both as ``plans.day_plan`` fetched them (the root's day plan, ``DayPlan``), with no
+    # query of their own.
+    items = serializers.SerializerMethodField()
     schedules = serializers.SerializerMethodField()
 
     class Meta:
         model = StretchPlan
         fields = ["id", "starts_on", "ends_on", "notes", "physiotherapist", "items", "schedules"]
 
+    @extend_schema_field(PlanItemSerializer(many=True))
+    def get_items(self, plan) -> list[dict]:
+        return PlanItemSerializer(self.root.instance.items, many=True).data
+
     @extend_schema_field(ScheduleSerializer(many=True))
     def get_schedules(self, plan) -> list[dict]:
-        """The plan's reminder times as ``plans.day_plan`` fetched them (the root's day plan),
-        with the day's marks in the same query."""
         return ScheduleSerializer(self.root.instance.schedules, many=True).data
 
 

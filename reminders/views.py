@@ -30,11 +30,12 @@ class HtmxHttpRequest(HttpRequest):
 
 @require_GET
 def plan(request: HttpRequest) -> HttpResponse:
+    head = fragments.filled("reminders/plan_head.html", {})
     if not request.user.is_authenticated:
         # Not a redirect: the page is precached for offline use and must answer anyone.
-        return render(request, "reminders/plan.html", {"day": None})
+        return render(request, "reminders/plan.html", {"day": None, "head": head})
     day = plans.day_plan(request.user)
-    context = {"day": day}
+    context = {"day": day, "head": head}
     if day.plan:
         csrf_token = get_token(request)
         context |= {

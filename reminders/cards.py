@@ -14,24 +14,20 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from reminders import fragments
 from reminders.models import Illustration
 
 
 def reminders_section(day, csrf_token: str) -> SafeString:
     """``<section id="reminders">``: today's reminders of ``day`` (a ``plans.DayPlan``), each
     done or with its "done" form. Also the answer to a "done" sent by htmx."""
-    today = _("Today, %(date)s") % {"date": date_format(day.date)}
+    words = _words()
+    today = words["today"] % {"date": date_format(day.date)}
     if not day.reminders:
-        listed = f"  <p>{_('No reminders today: stretch when it suits you.')}</p>\n"
+        listed = f"  <p>{words['no_reminders']}</p>\n"
     else:
-        words = {
-            "done": _("Done"),
-            "waiting": _("Done: waiting to be sent"),
-            "action": reverse("reminders:done"),
-            "api": reverse("api-plan-done"),
-            "csrf": escape(csrf_token),
-        }
-        lines = "".join(_reminder(reminder, words) for reminder in day.reminders)
+        csrf = escape(csrf_token)
+        lines = "".join(_reminder(reminder, words, csrf) for reminder in day.reminders)
         listed = f'  <ul class="reminder-list">\n{lines}  </ul>\n'
     return SafeString(
         '\n<section id="reminders" class="plan-reminders" aria-labelledby="reminders-title">\n'
@@ -39,7 +35,33 @@ def reminders_section(day, csrf_token: str) -> SafeString:
     )
 
 
-def _reminder(reminder, words: dict[str, str]) -> str:
+def _words() -> dict[str, str]:
+    """The lists' fixed words and addresses: looked up once per language in each process (a
+    look-up for every card cost more than the rest of the card)."""
+    return fragments.once(
+        ("card words",),
+        lambda: {
+            "today": _("Today, %(date)s"),
+            "no_reminders": _("No reminders today: stretch when it suits you."),
+            "done": _("Done"),
+            "waiting": _("Done: waiting to be sent"),
+            "mark": _("Mark the %(time)s stretches done"),
+            "action": reverse("reminders:done"),
+            "api": reverse("api-plan-done"),
+            "take_care": _("Take care:"),
+            "start_hold": _("Start a %(hold)s second hold"),
+            "say_how": _("Done this one? Say how it felt"),
+            "how_it_felt": _("How did it feel?"),
+            "too_easy": _("Too easy"),
+            "about_right": _("About right"),
+            "too_hard": _("Too hard"),
+            "pain_during": _("Pain during it (0 = none, 10 = worst)"),
+            "save": _("Save: %(name)s done"),
+        },
+    )
+
+
+def _reminder(reminder, words: dict[str, str], csrf: str) -> str:
     key, done = escape(reminder.key), words["done"]
     time = reminder.schedule.time_of_day.strftime("%H:%M")
     line = (
@@ -50,12 +72,12 @@ def _reminder(reminder, words: dict[str, str]) -> str:
     if reminder.done:
         return f'{line}      <span class="reminder-state">{done} ✓</span>\n    </li>\n'
     schedule, date = reminder.schedule.pk, reminder.date.isoformat()
-    mark = _("Mark the %(time)s stretches done") % {"time": time}
+    mark = words["mark"] % {"time": time}
     return (
         f'{line}      <form method="post" action="{words["action"]}" class="done-form"\n'
         f'            data-outbox-id="{key}" data-api="{words["api"]}" '
         f'data-schedule="{schedule}" data-date="{date}">\n'
-        f'        <input type="hidden" name="csrfmiddlewaretoken" value="{words["csrf"]}">\n'
+        f'        <input type="hidden" name="csrfmiddlewaretoken" value="{csrf}">\n'
         f'        <input type="hidden" name="schedule" value="{schedule}">\n'
         f'        <input type="hidden" name="date" value="{date}">\n'
         f'        <button class="button button-primary" type="submit">{mark}</button>\n'
@@ -69,30 +91,42 @@ def stretch_cards(day, csrf_token: str) -> SafeString:
     """``<ol class="stretches">`` with a card per item of ``day`` (a ``plans.DayPlan``), each
     with a form to mark it done with how it felt when the day has a reminder to mark."""
     reminder = day.session_reminder
-    form = _done_form_words(reminder, csrf_token) if reminder else None
-    cards = "".join(_card(item, form) for item in day.items)
+    words = _words()
+    form = None
+    if reminder:
+        form = words | {
+            "key": escape(reminder.key),
+            "schedule": str(reminder.schedule.pk),
+            "date": reminder.date.isoformat(),
+            "csrf": escape(csrf_token),
+        }
+    cards = "".join(_card(item, words, form) for item in day.items)
     return SafeString(f'<ol class="stretches">\n{cards}</ol>')
 
 
-def _done_form_words(reminder, csrf_token: str) -> dict[str, str]:
-    """What every card's "done" form shares (its reminder, addresses and words): made once."""
-    return {
-        "key": escape(reminder.key),
-        "schedule": str(reminder.schedule.pk),
-        "date": reminder.date.isoformat(),
-        "csrf": escape(csrf_token),
-        "action": reverse("reminders:done"),
-        "api": reverse("api-plan-done"),
-        "say_how": _("Done this one? Say how it felt"),
-        "how_it_felt": _("How did it feel?"),
-        "too_easy": _("Too easy"),
-        "about_right": _("About right"),
-        "too_hard": _("Too hard"),
-        "pain_during": _("Pain during it (0 = none, 10 = worst)"),
-    }
+def _illustrated(illustration: str) -> str:
+    """What a drawing shows (its alt text): the illustration's label, looked up once."""
+
+    def label() -> str:
+        return str(Illustration(illustration).label)
+
+    return fragments.once(("illustration", illustration), label)
 
 
-def _card(item, form: dict[str, str] | None) -> str:
+def _dose(hold: int, reps: int, sets: int) -> str:
+    """ "Hold 30 seconds, 3 times; 1 set.": made once per dose and language."""
+
+    def words() -> str:
+        held = ngettext("%(seconds)s second", "%(seconds)s seconds", hold) % {"seconds": hold}
+        in_sets = ngettext("%(number)s set", "%(number)s sets", sets) % {"number": sets}
+        return ngettext(
+            "Hold %(hold)s, once; %(sets)s.", "Hold %(hold)s, %(reps)s times; %(sets)s.", reps
+        ) % {"hold": held, "reps": reps, "sets": in_sets}
+
+    return fragments.once(("dose", hold, reps, sets), words)
+
+
+def _card(item, words: dict[str, str], form: dict[str, str] | None) -> str:
     exercise, dose = item.exercise, item.dose
     hold, reps, sets = dose["hold_seconds"], dose["reps"], dose["sets"]
     name = escape(exercise.name)
@@ -103,7 +137,7 @@ def _card(item, form: dict[str, str] | None) -> str:
         f"  <h3>{name}</h3>\n"
     ]
     if exercise.illustration:
-        alt = escape(Illustration(exercise.illustration).label)
+        alt = escape(_illustrated(exercise.illustration))
         lines.append(
             f'  <img class="stretch-picture" src="{picture}" alt="{alt}" width="240" '
             'height="160">\n'
@@ -111,19 +145,14 @@ def _card(item, form: dict[str, str] | None) -> str:
     lines.append(f"  <p>{escape(exercise.instructions)}</p>\n")
     if exercise.cautions:
         lines.append(
-            f'  <p class="help"><strong>{_("Take care:")}</strong> '
+            f'  <p class="help"><strong>{words["take_care"]}</strong> '
             f"{escape(exercise.cautions)}</p>\n"
         )
     if item.notes:
         lines.append(f'  <p class="help">{escape(item.notes)}</p>\n')
-    held = ngettext("%(seconds)s second", "%(seconds)s seconds", hold) % {"seconds": hold}
-    in_sets = ngettext("%(number)s set", "%(number)s sets", sets) % {"number": sets}
-    dose_text = ngettext(
-        "Hold %(hold)s, once; %(sets)s.", "Hold %(hold)s, %(reps)s times; %(sets)s.", reps
-    ) % {"hold": held, "reps": reps, "sets": in_sets}
-    start_hold = _("Start a %(hold)s second hold") % {"hold": hold}
+    start_hold = words["start_hold"] % {"hold": hold}
     lines.append(
-        f'  <p class="dose">{dose_text}</p>\n'
+        f'  <p class="dose">{_dose(hold, reps, sets)}</p>\n'
         f'  <div class="hold-timer" data-hold-seconds="{hold}" hidden>\n'
         f'    <button class="button" type="button" data-start>{start_hold}</button>\n'
         '    <output class="hold-count" aria-live="polite" data-count></output>\n'
@@ -138,7 +167,7 @@ def _card(item, form: dict[str, str] | None) -> str:
 def _done_form(item, name: str, form: dict[str, str]) -> str:
     """One exercise marked done with how it felt: a plain form (static/reminders/session.js
     sends it through the outbox)."""
-    save = _("Save: %(name)s done") % {"name": name}
+    save = form["save"] % {"name": name}
     return (
         '  <details class="exercise-done">\n'
         f"    <summary>{form['say_how']}</summary>\n"

@@ -37,16 +37,26 @@ def filled(
     """``template_name`` rendered with ``variant`` (a few hashable values, each combination
     rendered once) and ``constants`` (the same in every request of this process), then
     ``values`` (per request) filled in, escaped unless marked safe."""
-    key = (template_name, get_language(), get_script_prefix(), *sorted(variant.items()))
-    html = _rendered.get(key)
-    if html is None:
+
+    def render() -> str:
         markers = {name: _marker(name) for name in values}
-        html = render_to_string(template_name, (constants or {}) | variant | markers)
-        if not settings.DEBUG:  # while developing, an edited template shows at once
-            _rendered[key] = html
+        return render_to_string(template_name, (constants or {}) | variant | markers)
+
+    # While developing, an edited template shows at once.
+    html = render() if settings.DEBUG else once((template_name, *sorted(variant.items())), render)
     for name, value in values.items():
         html = html.replace(_marker(name), conditional_escape(value))
     return SafeString(html)
+
+
+def once(key: tuple, build):
+    """What ``build()`` returns in the active language, made once per process (and script
+    prefix, which every address carries) and kept under ``key``."""
+    key = (*key, get_language(), get_script_prefix())
+    made = _rendered.get(key)
+    if made is None:
+        made = _rendered[key] = build()
+    return made
 
 
 def session(day, patient) -> SafeString:

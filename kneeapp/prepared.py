@@ -32,7 +32,7 @@ class Stand:
 class Compiled:
     sql: str
     params: list
-    positions: dict[str, int]  # stand-in name -> its index in params
+    positions: dict[str, list[int]]  # stand-in name -> its indexes in params
     model: type[Model]
     attnames: list[str]
     annotations: dict[str, int]  # annotation -> its column
@@ -41,37 +41,55 @@ class Compiled:
 
 
 class PreparedQuery:
-    """``build(**values)`` (a queryset of at most one row), compiled once per connection and
-    ``key()``; ``first(**values)`` is what ``build(**values).first()`` would answer."""
+    """``build(**values)``, compiled once per connection and ``key()``: ``first(**values)``
+    is what ``build(**values).first()`` would answer (a query of at most one row, in any
+    order), or with ``many`` ``all(**values)`` what ``list(build(**values))`` would (every
+    row, in the queryset's own order). A stand-in may stand in more than one place."""
 
     def __init__(self, name: str, model: type[Model], build: Callable[..., QuerySet],
-                 stands: dict[str, Stand], key: Callable[[], object] = lambda: None):  # fmt: skip
+                 stands: dict[str, Stand], key: Callable[[], object] = lambda: None,
+                 many: bool = False):  # fmt: skip
         self.attribute = f"_kneeapp_prepared_{name}"
         self.model, self.build, self.stands, self.key = model, build, stands, key
+        self.many = many
 
     def first(self, **values):
+        found = self.rows(values)
+        if found is None:  # a query whose stand-ins could not be found: the ORM's way
+            return self.build(**values).first()
+        return found[0] if found else None
+
+    def all(self, **values) -> list:
+        found = self.rows(values)
+        return list(self.build(**values)) if found is None else found
+
+    def rows(self, values: dict) -> list | None:
+        """The instances the compiled query answers with ``values``; None without one."""
         db = router.db_for_read(self.model)
         connection = connections[db]
         compiled = self.compiled(db, connection)
-        if compiled is None:  # a query whose stand-ins could not be found: the ORM's way
-            return self.build(**values).first()
+        if compiled is None:
+            return None
         params = list(compiled.params)
-        for name, position in compiled.positions.items():
-            params[position] = self.stands[name].field.get_db_prep_value(
+        for name, positions in compiled.positions.items():
+            value = self.stands[name].field.get_db_prep_value(
                 values[name], connection, prepared=False
             )
+            for position in positions:
+                params[position] = value
         with connection.cursor() as cursor:
             cursor.execute(compiled.sql, params)
-            row = cursor.fetchone()
-        if row is None:
-            return None
+            rows = cursor.fetchall()
         if compiled.converters:
-            row = next(iter(compiled.compiler.apply_converters([row], compiled.converters)))
+            rows = compiled.compiler.apply_converters(rows, compiled.converters)
         fields = len(compiled.attnames)
-        instance = compiled.model.from_db(db, compiled.attnames, row[:fields])
-        for annotation, column in compiled.annotations.items():
-            setattr(instance, annotation, row[column])
-        return instance
+        instances = []
+        for row in rows:
+            instance = compiled.model.from_db(db, compiled.attnames, row[:fields])
+            for annotation, column in compiled.annotations.items():
+                setattr(instance, annotation, row[column])
+            instances.append(instance)
+        return instances
 
     def compiled(self, db: str, connection) -> Compiled | None:
         key = self.key()
@@ -84,7 +102,9 @@ class PreparedQuery:
 
     def compile(self, db: str, connection) -> Compiled | None:
         stand_ins = {name: stand.value for name, stand in self.stands.items()}
-        queryset = self.build(**stand_ins).using(db).order_by()[:1]
+        queryset = self.build(**stand_ins).using(db)
+        if not self.many:
+            queryset = queryset.order_by()[:1]
         compiler = queryset.query.get_compiler(using=queryset.db)
         sql, params = compiler.as_sql()
         params = list(params)
@@ -92,9 +112,9 @@ class PreparedQuery:
         for name, stand in self.stands.items():
             prepared = stand.field.get_db_prep_value(stand.value, connection, prepared=False)
             found = [n for n, param in enumerate(params) if param == prepared]
-            if len(found) != 1:
+            if not found:
                 return None
-            positions[name] = found[0]
+            positions[name] = found
         info = compiler.klass_info
         if info is None or info["model"] is not self.model or info.get("related_klass_infos"):
             return None

@@ -20,7 +20,9 @@ from django.utils.text import Truncator
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from kneeapp.prepared import PreparedQuery, Stand
 from reminders import feedback
+from reminders.models import PushSubscription
 
 _rendered: dict[tuple, str] = {}
 
@@ -90,8 +92,18 @@ def push_setup(patient, vapid_public_key: str) -> SafeString:
     return filled("reminders/push_setup.html", values)
 
 
+# Compiled once per connection (kneeapp.prepared), like the plan's own queries.
+PHONES = PreparedQuery(
+    "phones",
+    PushSubscription,
+    lambda patient_id: PushSubscription.objects.filter(patient_id=patient_id),
+    {"patient_id": Stand(-1_234_567_892, PushSubscription._meta.get_field("patient"))},
+    many=True,
+)
+
+
 def _phones(patient) -> SafeString:
-    phones = list(patient.push_subscriptions.all())
+    phones = PHONES.all(patient_id=patient.pk)
     if not phones:
         return SafeString("")
     items = []

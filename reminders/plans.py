@@ -7,6 +7,7 @@ from django.db import IntegrityError, transaction
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
+from kneeapp.prepared import PreparedQuery, Stand
 from reminders.models import Completion, PlanItem, ReminderSchedule, StretchPlan
 from reminders.models.plans import slots_done
 
@@ -44,13 +45,39 @@ class DayPlan:
         return self.reminders[-1] if self.reminders else None
 
 
+# The plan page's two queries of its own that need no join, compiled once per connection
+# (kneeapp.prepared: compiling them cost more than the database took to answer them).
+_STAND_IN_ID, _STAND_IN_DAY = -1_234_567_892, dt.date(1901, 2, 3)
+PLAN_ON_DAY = PreparedQuery(
+    "plan_on_day",
+    StretchPlan,
+    lambda patient_id, day: StretchPlan.objects.of(patient_id).current(day)[:1],
+    {
+        "patient_id": Stand(_STAND_IN_ID, StretchPlan._meta.get_field("patient")),
+        "day": Stand(_STAND_IN_DAY, StretchPlan._meta.get_field("starts_on")),
+    },
+    many=True,  # in the plans' own order: the newest first
+)
+SCHEDULES_WITH_MARKS = PreparedQuery(
+    "schedules_with_marks",
+    ReminderSchedule,
+    lambda plan_id, day: ReminderSchedule.objects.filter(plan_id=plan_id).with_marks_on(day),
+    {
+        "plan_id": Stand(_STAND_IN_ID, ReminderSchedule._meta.get_field("plan")),
+        "day": Stand(_STAND_IN_DAY, Completion._meta.get_field("date")),
+    },
+    many=True,
+)
+
+
 def current_plan(patient, day: dt.date, *, physiotherapist: bool = False) -> StretchPlan | None:
     """``patient``'s plan on ``day``; with its physiotherapist when asked (the API shows
     them, the page does not: a join of every user column it would not use)."""
-    plans = StretchPlan.objects.of(patient).current(day)
     if physiotherapist:
-        plans = plans.select_related("physiotherapist")
-    return plans.first()
+        plans = StretchPlan.objects.of(patient).current(day)
+        return plans.select_related("physiotherapist").first()
+    found = PLAN_ON_DAY.all(patient_id=patient.pk, day=day)
+    return found[0] if found else None
 
 
 def end_plans(patient, now: dt.datetime | None = None) -> None:
@@ -71,7 +98,8 @@ def end_plans(patient, now: dt.datetime | None = None) -> None:
 def day_plan(patient, now: dt.datetime | None = None, *, physiotherapist: bool = False) -> DayPlan:
     """Today's plan of ``patient``: three queries (the plan, its items, its schedules with
     the day's "done" marks), plain ones rather than prefetches, whose own work cost as much
-    again on the plan page. The API shows the items and schedules from here too."""
+    again on the plan page; two of them prepared. The API shows the items and schedules
+    from here too."""
     day = patient.today(now)
     plan = current_plan(patient, day, physiotherapist=physiotherapist)
     if plan is None:
@@ -79,7 +107,8 @@ def day_plan(patient, now: dt.datetime | None = None, *, physiotherapist: bool =
     items = list(plan.items.select_related("exercise"))
     schedules: dict[int, ReminderSchedule] = {}
     marks = []
-    for row in plan.schedules.with_marks_on(day):
+    for row in SCHEDULES_WITH_MARKS.all(plan_id=plan.pk, day=day):
+        row.plan = plan
         schedules.setdefault(row.pk, row)
         if row.mark is not None:
             marks.append((row.pk, day, row.mark_exercise))

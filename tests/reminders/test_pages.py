@@ -148,3 +148,34 @@ def test_a_day_without_reminders_says_so_and_still_lists_the_stretches(patient_c
     assert 'class="done-form"' not in html and 'class="exercise-done-form"' not in html
     assert "No reminder today, so nothing is marked done." in html  # the session says so too
     assert html.count('class="card stretch"') == 3
+
+
+def test_the_plan_pages_prepared_queries_answer_as_the_orm_does(patient, plan, other_plan):
+    """The plan, its schedules with the day's marks and the phones are compiled once per
+    connection (kneeapp.prepared): the same rows as the ORM's, in the same order."""
+    from django.db import connection
+
+    from reminders.fragments import PHONES
+    from reminders.plans import PLAN_ON_DAY, SCHEDULES_WITH_MARKS
+
+    day = today()
+    schedule = plan.schedules.first()
+    Completion.objects.create(patient=patient, schedule=schedule, date=day)
+    exercise = plan.items.first().exercise
+    Completion.objects.create(patient=patient, schedule=schedule, date=day, exercise=exercise)
+    PushSubscription.objects.create(
+        patient=patient, endpoint="https://push.example/1", p256dh="k", auth="a"
+    )
+    cases = [
+        (PLAN_ON_DAY, {"patient_id": patient.pk, "day": day}, lambda row: row.pk),
+        (PLAN_ON_DAY, {"patient_id": patient.pk, "day": dt.date(2025, 12, 31)}, lambda row: row.pk),
+        (SCHEDULES_WITH_MARKS, {"plan_id": plan.pk, "day": day},
+         lambda row: (row.pk, row.time_of_day, row.mark, row.mark_exercise)),
+        (PHONES, {"patient_id": patient.pk}, lambda row: (row.pk, row.endpoint)),
+    ]  # fmt: skip
+    for query, values, seen in cases:
+        assert query.compiled("default", connection) is not None  # not the ORM's fallback
+        assert [seen(row) for row in query.all(**values)] == [
+            seen(row) for row in query.build(**values)
+        ]
+    assert len(SCHEDULES_WITH_MARKS.all(plan_id=plan.pk, day=day)) == 3  # 2 marks, 1 without

@@ -43,6 +43,7 @@ from reminders.models import (
 )
 from reminders.notifications import unsubscribe_token
 from reminders.snooze import later_token
+from tests.conftest import PATIENTS
 from tests.reminders.conftest import make_plan
 from triage.engine import assess
 from triage.knowledge import load_knowledge
@@ -323,15 +324,8 @@ def build_world() -> World:
     physio = new_user("physio@test.example", "physio", is_staff=True)
     other_physio = new_user("other-physio@test.example", "other-physio", is_staff=True)
     group.user_set.add(physio, other_physio)
-    patient = new_user(
-        "patient@test.example", "Pat", physiotherapist=physio, time_zone="Europe/London"
-    )
-    other_patient = new_user(
-        "other-patient@test.example",
-        "Olly",
-        physiotherapist=other_physio,
-        time_zone="America/New_York",
-    )
+    patient = new_user(**PATIENTS["patient"], physiotherapist=physio)
+    other_patient = new_user(**PATIENTS["other_patient"], physiotherapist=other_physio)
     users = {
         "anonymous": None,
         "patient": patient,

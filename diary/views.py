@@ -101,7 +101,7 @@ def history(request: HttpRequest) -> HttpResponse:
     entries = DiaryEntry.objects.of(request.user)
     page = Paginator(entries, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
     shown = list(page.object_list)
-    cards = summaries.cards(shown, stretch_names(request, shown))
+    cards = summaries.timeline_items(shown, stretch_names(request, shown))
     return render(request, "diary/history.html", {"page": page, "cards": cards})
 
 

@@ -98,7 +98,7 @@ def delete(request: HttpRequest, entry_id: uuid.UUID) -> HttpResponse:
 @login_required
 @require_GET
 def history(request: HttpRequest) -> HttpResponse:
-    entries = DiaryEntry.objects.of(request.user)
+    entries = DiaryEntry.objects.of(request.user).only(*summaries.SHOWN_FIELDS)
     page = Paginator(entries, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
     shown = list(page.object_list)
     cards = summaries.timeline_items(shown, stretch_names(request, shown))

@@ -41,6 +41,11 @@ def _forget_fragments(**kwargs) -> None:
 
 
 class OncePerNode(template.Node):
+    # Not searched for blocks: a page extending base.html would otherwise walk every node of
+    # every fragment on every render (ExtendsNode looks for the parent's blocks each time),
+    # and a block has no place inside a fragment anyway.
+    child_nodelists = ()
+
     def __init__(self, nodelist: template.NodeList, keys: list[template.base.FilterExpression]):
         self.nodelist, self.keys = nodelist, keys
         self.generation, self.rendered = generation, {}

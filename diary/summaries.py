@@ -14,7 +14,9 @@ import functools
 import uuid
 from dataclasses import dataclass
 from html import escape
+from typing import NamedTuple
 
+from django.db.models import Count
 from django.dispatch import receiver
 from django.test.signals import setting_changed
 from django.urls import reverse
@@ -24,13 +26,75 @@ from django.utils.text import normalize_newlines
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from diary import red_flags as warning_signs
 from diary.models import DiaryEntry, Swelling
+from kneeapp.prepared import PreparedRows, Stand
 
-# What a card shows: the history reads only these (not the patient or the three times).
-SHOWN_FIELDS = (
-    "id", "date", "pain", "swelling", "stiffness", "walked_normally", "rice", "pain_relief",
-    "stretches_done", "red_flags", "notes",
-)  # fmt: skip
+
+class Shown(NamedTuple):
+    """What a card shows of an entry, as the history reads it: not the patient or the three
+    times, and no model instance (a row of values costs a fraction of one)."""
+
+    id: uuid.UUID
+    date: dt.date
+    pain: int
+    swelling: str
+    stiffness: bool
+    walked_normally: bool
+    rice: bool
+    pain_relief: bool
+    stretches_done: list
+    red_flags: list
+    notes: str
+
+    @property
+    def pk(self) -> uuid.UUID:
+        return self.id
+
+    @property
+    def red_flag_labels(self) -> list[str]:
+        return warning_signs.labels(self.red_flags)
+
+
+# The patient's id in the history's two queries, compiled once per connection.
+PATIENT = {"patient": Stand(-1_234_567_891, DiaryEntry._meta.get_field("patient").target_field)}
+
+
+@functools.cache
+def _shown() -> PreparedRows:
+    def build(patient):
+        return DiaryEntry.objects.of(patient).values_list(*Shown._fields)
+
+    return PreparedRows("diary_history", DiaryEntry, build, PATIENT)
+
+
+@functools.cache
+def _counted() -> PreparedRows:
+    def build(patient):  # one row, or none when there is no entry
+        entries = DiaryEntry.objects.of(patient).order_by().values("patient")
+        return entries.annotate(count=Count("*")).values_list("count")
+
+    return PreparedRows("diary_history_count", DiaryEntry, build, PATIENT)
+
+
+class History:
+    """A patient's entries, newest first, for the ``Paginator``: counted, and read a page at a
+    time, by two queries the ORM compiles once per connection (kneeapp/prepared.py), as rows
+    of what a card shows. Building those queries cost the history more than the database
+    took to answer them."""
+
+    def __init__(self, patient):
+        self.patient = patient.pk
+
+    def count(self) -> int:
+        counted = _counted().rows(patient=self.patient)
+        return counted[0][0] if counted else 0
+
+    def __getitem__(self, window: slice) -> list[Shown]:
+        rows = _shown().rows(window.start or 0, window.stop, patient=self.patient)
+        return [Shown._make(row) for row in rows]
+
+
 # Reversed once per language with this id, which each card's own id then replaces.
 SOME_ID = str(uuid.UUID(int=0))
 
@@ -92,7 +156,7 @@ def _words(language: str | None) -> Words:
     )
 
 
-def card(entry: DiaryEntry, stretch_names: dict, words: Words | None = None) -> SafeString:
+def card(entry: DiaryEntry | Shown, stretch_names: dict, words: Words | None = None) -> SafeString:
     """The card of ``entry``; ``stretch_names`` maps plan item ids to names (an id no longer
     in a plan shows as itself). Every value from the entry is escaped here, once."""
     words = words or Words.now()

@@ -98,9 +98,9 @@ def delete(request: HttpRequest, entry_id: uuid.UUID) -> HttpResponse:
 @login_required
 @require_GET
 def history(request: HttpRequest) -> HttpResponse:
-    entries = DiaryEntry.objects.of(request.user).only(*summaries.SHOWN_FIELDS)
+    entries = summaries.History(request.user)
     page = Paginator(entries, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
-    shown = list(page.object_list)
+    shown = page.object_list
     cards = summaries.timeline_items(shown, stretch_names(request, shown))
     return render(request, "diary/history.html", {"page": page, "cards": cards})
 

@@ -8,6 +8,10 @@ the ORM builds it once with stand-in values, the positions of those values among
 parameters are noted, and each request fills in its own: the same SQL, the same parameters,
 the same rows, through the same cursor (counted by ``assertNumQueries`` like any query).
 
+Two kinds: ``PreparedQuery`` answers one model instance (``first``); ``PreparedRows`` answers
+rows of values, all of them or a window of the ordered rows (a page of the diary history and
+its count, on every visit to it).
+
 Kept on the connection wrapper, which is per thread and per database alias: a compiled
 query and its converters are tied to their connection's backend.
 """
@@ -28,6 +32,57 @@ class Stand:
     field: Field
 
 
+def with_stand_ins(queryset: QuerySet, stands: dict[str, Stand], connection):
+    """The compiler of ``queryset`` (built with the stand-in values), its SQL and parameters,
+    and each stand-in's position among them; None when a stand-in is not found exactly once."""
+    compiler = queryset.query.get_compiler(using=queryset.db)
+    sql, params = compiler.as_sql()
+    params = list(params)
+    positions = {}
+    for name, stand in stands.items():
+        prepared = stand.field.get_db_prep_value(stand.value, connection, prepared=False)
+        found = [n for n, param in enumerate(params) if param == prepared]
+        if len(found) != 1:
+            return None
+        positions[name] = found[0]
+    return compiler, sql, params, positions
+
+
+def filled(params: list, positions: dict[str, int], stands: dict, values: dict, connection):
+    """``params`` with each stand-in replaced by its real value, as the lookup prepares it."""
+    params = list(params)
+    for name, position in positions.items():
+        params[position] = stands[name].field.get_db_prep_value(
+            values[name], connection, prepared=False
+        )
+    return params
+
+
+class Prepared:
+    """What both kinds share: the compiled form kept on the connection, per ``key()``."""
+
+    def __init__(self, name: str, model: type[Model], build: Callable[..., QuerySet],
+                 stands: dict[str, Stand], key: Callable[[], object] = lambda: None):  # fmt: skip
+        self.attribute = f"_kneeapp_prepared_{name}"
+        self.model, self.build, self.stands, self.key = model, build, stands, key
+
+    def connection(self):
+        db = router.db_for_read(self.model)
+        return db, connections[db]
+
+    def compiled(self, db: str, connection):
+        key = self.key()
+        cached = getattr(connection, self.attribute, None)
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        compiled = self.compile(db, connection)
+        setattr(connection, self.attribute, (key, compiled))
+        return compiled
+
+    def compile(self, db: str, connection):
+        raise NotImplementedError
+
+
 @dataclass
 class Compiled:
     sql: str
@@ -40,26 +95,16 @@ class Compiled:
     converters: dict
 
 
-class PreparedQuery:
+class PreparedQuery(Prepared):
     """``build(**values)`` (a queryset of at most one row), compiled once per connection and
     ``key()``; ``first(**values)`` is what ``build(**values).first()`` would answer."""
 
-    def __init__(self, name: str, model: type[Model], build: Callable[..., QuerySet],
-                 stands: dict[str, Stand], key: Callable[[], object] = lambda: None):  # fmt: skip
-        self.attribute = f"_kneeapp_prepared_{name}"
-        self.model, self.build, self.stands, self.key = model, build, stands, key
-
     def first(self, **values):
-        db = router.db_for_read(self.model)
-        connection = connections[db]
+        db, connection = self.connection()
         compiled = self.compiled(db, connection)
         if compiled is None:  # a query whose stand-ins could not be found: the ORM's way
             return self.build(**values).first()
-        params = list(compiled.params)
-        for name, position in compiled.positions.items():
-            params[position] = self.stands[name].field.get_db_prep_value(
-                values[name], connection, prepared=False
-            )
+        params = filled(compiled.params, compiled.positions, self.stands, values, connection)
         with connection.cursor() as cursor:
             cursor.execute(compiled.sql, params)
             row = cursor.fetchone()
@@ -73,28 +118,13 @@ class PreparedQuery:
             setattr(instance, annotation, row[column])
         return instance
 
-    def compiled(self, db: str, connection) -> Compiled | None:
-        key = self.key()
-        cached = getattr(connection, self.attribute, None)
-        if cached is not None and cached[0] == key:
-            return cached[1]
-        compiled = self.compile(db, connection)
-        setattr(connection, self.attribute, (key, compiled))
-        return compiled
-
     def compile(self, db: str, connection) -> Compiled | None:
         stand_ins = {name: stand.value for name, stand in self.stands.items()}
         queryset = self.build(**stand_ins).using(db).order_by()[:1]
-        compiler = queryset.query.get_compiler(using=queryset.db)
-        sql, params = compiler.as_sql()
-        params = list(params)
-        positions = {}
-        for name, stand in self.stands.items():
-            prepared = stand.field.get_db_prep_value(stand.value, connection, prepared=False)
-            found = [n for n, param in enumerate(params) if param == prepared]
-            if len(found) != 1:
-                return None
-            positions[name] = found[0]
+        found = with_stand_ins(queryset, self.stands, connection)
+        if found is None:
+            return None
+        compiler, sql, params, positions = found
         info = compiler.klass_info
         if info is None or info["model"] is not self.model or info.get("related_klass_infos"):
             return None
@@ -108,6 +138,55 @@ class PreparedQuery:
             model=info["model"],
             attnames=[column.target.attname for column in columns],
             annotations=dict(compiler.annotation_col_map),
+            compiler=compiler,
+            converters=compiler.get_converters([item[0] for item in compiler.select]),
+        )
+
+
+@dataclass
+class CompiledRows:
+    sql: str  # without a window (LIMIT and OFFSET are added per call)
+    params: list
+    positions: dict[str, int]
+    compiler: object
+    converters: dict
+
+
+class PreparedRows(Prepared):
+    """``build(**values)`` (a ``values_list()`` queryset of ``model``, in its own order and
+    never sliced), compiled once per connection and ``key()``; ``rows(**values)`` is what
+    ``list(build(**values))`` would answer, and ``rows(start, stop, **values)`` what
+    ``list(build(**values)[start:stop])`` would, each row a sequence of values."""
+
+    def rows(self, start: int = 0, stop: int | None = None, **values) -> list:
+        db, connection = self.connection()
+        compiled = self.compiled(db, connection)
+        if compiled is None:  # a query whose stand-ins could not be found: the ORM's way
+            return list(self.build(**values)[start:stop])
+        sql = compiled.sql
+        if start or stop is not None:
+            sql = f"{sql} {connection.ops.limit_offset_sql(start, stop)}"
+        params = filled(compiled.params, compiled.positions, self.stands, values, connection)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+        if compiled.converters:
+            return list(compiled.compiler.apply_converters(rows, compiled.converters))
+        return rows
+
+    def compile(self, db: str, connection) -> CompiledRows | None:
+        stand_ins = {name: stand.value for name, stand in self.stands.items()}
+        queryset = self.build(**stand_ins).using(db)
+        if queryset.query.is_sliced or queryset.model is not self.model:
+            return None
+        found = with_stand_ins(queryset, self.stands, connection)
+        if found is None:
+            return None
+        compiler, sql, params, positions = found
+        return CompiledRows(
+            sql=sql,
+            params=params,
+            positions=positions,
             compiler=compiler,
             converters=compiler.get_converters([item[0] for item in compiler.select]),
         )

@@ -114,7 +114,7 @@ class Email:
                 mailer.send_messages([parts.message()])
             else:  # the same bytes, made without the email package's objects (emails.py)
                 to = parts.to if plain_address(parts.to) else mailer.prep_address(parts.to)
-                mailer.connection.sendmail(self.sender(mailer), [to], wire)
+                sendmail(mailer.connection, self.sender(mailer), to, wire)
         except smtplib.SMTPRecipientsRefused as error:
             # 550 "no such user" is final; 450/451 (greylisting, a full mailbox) is not.
             codes = [code for code, _text in error.recipients.values()]
@@ -130,6 +130,40 @@ class Email:
         except OSError as error:  # dropped, timed out: the next message reconnects
             self.close()
             raise TransportError(f"email: {error}") from error
+
+
+def sendmail(smtp: smtplib.SMTP, sender: str, to: str, message: bytes) -> None:
+    """``smtp.sendmail(sender, [to], message)``: the same commands, the same errors. For two
+    plain addresses (each its own addr-spec) the MAIL and RCPT lines are written here, as
+    smtplib's ``quoteaddr`` would write them, instead of through the email package's address
+    parser, twice a message; the data goes through smtplib's ``data()``."""
+    if not (plain_address(sender) and plain_address(to)):
+        smtp.sendmail(sender, [to], message)
+        return
+    smtp.ehlo_or_helo_if_needed()
+    size = f" size={len(message)}" if smtp.does_esmtp and smtp.has_extn("size") else ""
+    smtp.putcmd("mail", f"from:<{sender}>{size}")
+    code, reply = smtp.getreply()
+    if code != 250:
+        abandon(smtp, code)
+        raise smtplib.SMTPSenderRefused(code, reply, sender)
+    smtp.putcmd("rcpt", f"to:<{to}>")
+    code, reply = smtp.getreply()
+    if code not in (250, 251):
+        abandon(smtp, code)
+        raise smtplib.SMTPRecipientsRefused({to: (code, reply)})
+    code, reply = smtp.data(message)
+    if code != 250:
+        abandon(smtp, code)
+        raise smtplib.SMTPDataError(code, reply)
+
+
+def abandon(smtp: smtplib.SMTP, code: int) -> None:
+    """After a refusal, as smtplib does: a 421 closes the connection, any other resets."""
+    if code == 421:
+        smtp.close()
+    else:
+        smtp._rset()
 
 
 def refused_by_server(error: smtplib.SMTPResponseException) -> TransportError:
@@ -219,14 +253,18 @@ class WebPush:
 REQUESTS_HEADERS = dict(requests.utils.default_headers())
 
 
-def keys_of(subscription) -> tuple[bytes, bytes]:
-    """The browser's public key and auth secret, decoded as pywebpush decodes them."""
+def keys_of(subscription) -> tuple[ec.EllipticCurvePublicKey, bytes]:
+    """The browser's public key, read as a P-256 point once (http_ece would read it for
+    every message), and its auth secret, both decoded as pywebpush decodes them."""
     key = (subscription.p256dh, subscription.auth)
     if key not in _keys:
         if len(_keys) > 10_000:
             _keys.clear()
         p256dh, auth = (part.encode() + b"===="[: len(part) % 4] for part in key)
-        _keys[key] = (base64.urlsafe_b64decode(p256dh), base64.urlsafe_b64decode(auth))
+        point = ec.EllipticCurvePublicKey.from_encoded_point(
+            ec.SECP256R1(), base64.urlsafe_b64decode(p256dh)
+        )
+        _keys[key] = (point, base64.urlsafe_b64decode(auth))
     return _keys[key]
 
 
@@ -252,7 +290,7 @@ VAPID_MARGIN = 10 * 60
 # decoded. Keyed by process id, so a forked pool process never shares a parent's sockets.
 _pools: dict[tuple[int, str], tuple[urllib3.PoolManager, urllib3.HTTPConnectionPool]] = {}
 _signatures: dict[tuple, tuple[str, int]] = {}
-_keys: dict[tuple[str, str], tuple[bytes, bytes]] = {}
+_keys: dict[tuple[str, str], tuple[ec.EllipticCurvePublicKey, bytes]] = {}
 
 
 def origin_of(endpoint: str) -> str:

@@ -2,9 +2,12 @@
 
 import datetime as dt
 import json
+import os
+import socket
 import time
 
 import pytest
+import urllib3
 
 from reminders import sending, tasks, transports
 from reminders.models import Channel, Delivery, PushSubscription, Status
@@ -138,7 +141,7 @@ def test_a_worker_reuses_one_kept_alive_connection_per_push_service(push_deliver
     assert tasks.send_deliveries(ids[2:]) == 2  # the next batch, in the same process
     assert len(endpoint.requests) == 4
     assert len({request.peer for request in endpoint.requests}) == 1  # one kept-alive connection
-    assert transports.pool_for(endpoint.url) is transports.pool_for(endpoint.url)
+    assert transports.connection_for(endpoint.url) is transports.connection_for(endpoint.url)
 
 
 def test_the_vapid_signature_is_reused_within_its_lifetime_and_renewed_after(
@@ -161,3 +164,21 @@ def test_the_vapid_signature_is_reused_within_its_lifetime_and_renewed_after(
     renewed = endpoint.requests[2].headers["authorization"]
     assert renewed != endpoint.requests[0].headers["authorization"]
     assert verify_vapid(renewed, endpoint.url)["claims"]["exp"] > expires
+
+
+def test_a_connection_the_push_service_closed_while_idle_is_opened_again(push_delivery, endpoint):
+    ids = [push_delivery.pk, *more_push_deliveries(push_delivery, 1)]
+    assert tasks.send_deliveries(ids[:1]) == 1
+    connection = transports.connection_for(endpoint.url)
+    connection.sock.shutdown(socket.SHUT_RDWR)  # as if the service had hung up
+    assert tasks.send_deliveries(ids[1:]) == 1
+    assert len(endpoint.requests) == 2
+    assert Delivery.objects.get(pk=ids[1]).status == Status.SENT
+
+
+def test_through_a_proxy_a_push_goes_by_urllib3s_proxy_pool(monkeypatch):
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")
+    origin = "https://push.proxied.example"
+    assert transports.connection_for(origin) is None
+    transports.pool_for(origin)
+    assert isinstance(transports._pools[(os.getpid(), origin)][0], urllib3.ProxyManager)

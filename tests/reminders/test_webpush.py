@@ -6,15 +6,17 @@ import os
 import socket
 import time
 
+import http_ece
 import pytest
 import urllib3
+from cryptography.hazmat.primitives.asymmetric import ec
 
 from reminders import sending, tasks, transports
 from reminders.models import Channel, Delivery, PushSubscription, Status
 from reminders.transports import PUSH_TTL, TransportError
 from reminders.vapid import vapid_keys
 from tests.reminders.conftest import stretch_delivery
-from tests.reminders.peers import verify_vapid
+from tests.reminders.peers import BrowserSubscription, b64url, unb64url, verify_vapid
 
 
 @pytest.fixture(autouse=True)
@@ -182,3 +184,23 @@ def test_through_a_proxy_a_push_goes_by_urllib3s_proxy_pool(monkeypatch):
     assert transports.connection_for(origin) is None
     transports.pool_for(origin)
     assert isinstance(transports._pools[(os.getpid(), origin)][0], urllib3.ProxyManager)
+
+
+@pytest.mark.parametrize("size", [1, 300, transports.PUSH_MAX_PAYLOAD, 5000])
+def test_the_encryption_is_http_eces_byte_for_byte(size):
+    """RFC 8291 aes128gcm written out (transports.encrypt), against http_ece as pywebpush
+    calls it, for the same sender key and salt; a payload over one record is http_ece's."""
+    browser = BrowserSubscription()
+    subscription = PushSubscription(p256dh=browser.p256dh, auth=b64url(browser.auth))
+    data, key, salt = os.urandom(size), ec.generate_private_key(ec.SECP256R1()), os.urandom(16)
+    ours = transports.encrypt(data, subscription, private_key=key, salt=salt)
+    theirs = http_ece.encrypt(
+        data,
+        salt=salt,
+        private_key=key,
+        dh=unb64url(browser.p256dh),
+        auth_secret=browser.auth,
+        version="aes128gcm",
+    )
+    assert ours == theirs
+    assert browser.decrypt(ours) == data

@@ -336,8 +336,9 @@ def details(weighed: list[dict], scored: list[dict], quick: bool) -> str:
         )
     if any("uses-long-cache-ttl" in str(page["diagnostics"]) for page in scored):
         lines.append(
-            "\n`uses-long-cache-ttl` (unscored): static file names carry no hash, so whitenoise "
-            "lets browsers keep them 60 s; the service worker serves `/static/` from its own "
-            "cache first, so this only matters to a browser without one."
+            "\n`uses-long-cache-ttl` (unscored): every file under `/static/` has a hashed name "
+            "and is kept a year (`immutable`); what Lighthouse lists has no hashed name (the "
+            "pages, the manifest, the service worker), and must be revalidated so that a "
+            "deploy reaches the phone."
         )
     return "\n".join(lines)

@@ -197,3 +197,24 @@ def test_an_anonymous_assessment_cannot_be_read_back_by_posting_its_id_again(
         assert again.status_code == 409
         assert "urgency" not in again.json() and "night_pain" not in again.content.decode()
     assert Assessment.objects.get().answers == {"night_pain": True}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_as_in_production_an_id_again_is_still_200_or_409(
+    patient, patient_client, other_patient_client
+):
+    """A request runs in autocommit, where the save is one INSERT with no transaction or
+    savepoint of its own: a taken id must still answer 200 to its owner and 409 to others,
+    and leave the connection usable (the tests above run inside a transaction)."""
+    client_id = str(uuid.uuid4())
+    first = post(patient_client, {"id": client_id, "answers": {"heard_pop": True}})
+    assert first.status_code == 201
+    assert post(patient_client, {"id": client_id, "answers": {}}).json() == first.json()
+    assert post(other_patient_client, {"id": client_id, "answers": {}}).status_code == 409
+    saved = Assessment.objects.get(pk=client_id)
+    assert (saved.user, saved.answers, saved.urgency) == (
+        patient,
+        {"heard_pop": True},
+        "see_doctor",
+    )
+    assert saved.as_json() == first.json() and saved.created_at is not None

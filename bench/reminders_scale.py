@@ -13,7 +13,7 @@ import os
 import subprocess
 import sys
 
-from bench import row, server
+from bench import load_average, row, server
 from bench.reminders_scale_parts import DATABASE_URL, NOW, ZONES, subprocess_env
 from tests.processes import ROOT, manage
 
@@ -163,7 +163,7 @@ def beat_row(beat: dict, task_s: float) -> dict:
 
 
 def details(size, seeding, passes, beat, beat_error, sends) -> str:
-    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+    load = load_average()
     lines = [
         "### Reminders at scale (issue #6)",
         "",

@@ -15,7 +15,8 @@ import threading
 import time
 from pathlib import Path
 
-from tests.processes import ALONE, Processes, environment, flush_redis
+from bench import subprocess_environment
+from tests.processes import ALONE, Processes, flush_redis
 
 DATABASE_URL = os.environ.get(
     "BENCH_SCALE_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/kneeapp_bench_scale"
@@ -271,13 +272,7 @@ def measure_sends(count: int, concurrency: int, wait: float) -> dict:
 
 def subprocess_env(**extra: str) -> dict:
     """The environment of the parts and of the worker: the bench's database and Redis."""
-    return environment(
-        DATABASE_URL=DATABASE_URL,
-        REDIS_URL=REDIS_URL,
-        LOG_LEVEL="WARNING",
-        SITE_URL="https://kneeapp.test",
-        **extra,
-    )
+    return subprocess_environment(DATABASE_URL, REDIS_URL, **extra)
 
 
 PARTS = {"seed": seed, "dispatch": measure_dispatch, "send": measure_sends}

@@ -17,7 +17,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.http import Http404, HttpResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.decorators import api_view
 from rest_framework.pagination import PageNumberPagination
@@ -30,6 +30,7 @@ from diary.serializers import (
     DiaryEntryPageSerializer,
     DiaryEntrySerializer,
     WriteResponseSerializer,
+    put_from_the_phone_schema,
 )
 
 
@@ -77,22 +78,15 @@ def own_entry(request: Request, entry_id: uuid.UUID) -> DiaryEntry:
 
 
 @extend_schema(methods=["GET"], summary="One of my diary entries", responses=DiaryEntrySerializer)
-@extend_schema(
-    methods=["PUT"],
-    summary="Create or update a diary entry by its client-made UUID (last write wins)",
+@put_from_the_phone_schema(
+    "a diary entry",
     request=DiaryEntrySerializer,
-    responses={
-        201: OpenApiResponse(WriteResponseSerializer, description="created"),
-        200: OpenApiResponse(
-            WriteResponseSerializer,
-            description=(
-                "updated, unchanged (same body again), kept the server's newer edit, or "
-                "deleted after this edit was made (`kept: deleted`)"
-            ),
-        ),
-        400: OpenApiResponse(description="a message per invalid field; nothing changed"),
-        404: OpenApiResponse(description="this id is another patient's entry"),
-    },
+    response=WriteResponseSerializer,
+    updated=(
+        "updated, unchanged (same body again), kept the server's newer edit, or "
+        "deleted after this edit was made (`kept: deleted`)"
+    ),
+    owned="entry",
 )
 @extend_schema(methods=["DELETE"], summary="Delete one of my diary entries", responses={204: None})
 @api_view(["GET", "PUT", "DELETE"])

@@ -2,7 +2,6 @@ import datetime
 import uuid
 
 from django.apps import AppConfig
-from django.templatetags.static import static
 from django.utils.translation import gettext_lazy as _
 
 # Demo entries get ids derived from the patient and the day, so seeding twice adds nothing.
@@ -45,12 +44,6 @@ class DiaryConfig(AppConfig):
             created += made
         log(f"Diary: {created} demo entries added for {patient.email}.")
 
-    def offline_urls(self) -> list[str]:
-        # Only files, never pages: the diary pages are private and are kept for offline
-        # use when visited (the shell's page cache, cleared on sign-out).
-        return [
-            static("kneeapp/outbox.js"),
-            static("diary/diary.js"),
-            static("diary/psfs.js"),
-            static("diary/print.js"),
-        ]
+    # Only files, never pages: the diary pages are private and are kept for offline use
+    # when visited (the shell's page cache, cleared on sign-out).
+    offline_files = ("kneeapp/outbox.js", "diary/diary.js", "diary/psfs.js", "diary/print.js")

@@ -25,7 +25,18 @@ from diary.models import (
 )
 
 
-class EntryForm(forms.Form):
+class PatientsDay:
+    """The check of a form's ``date``, a day of its ``patient``'s: never one still to come
+    in their time zone (the API's ``PhoneWriteChecks`` asks the same)."""
+
+    def clean_date(self):
+        value = self.cleaned_data["date"]
+        if self.patient.is_in_the_future(value):
+            raise forms.ValidationError(_("The date cannot be in the future."))
+        return value
+
+
+class EntryForm(PatientsDay, forms.Form):
     """One diary entry. ``id`` is a hidden UUID, so a form posted twice saves one entry."""
 
     is_new = False  # a form for an entry not saved yet (diary.js then makes its id)
@@ -99,12 +110,6 @@ class EntryForm(forms.Form):
         initial = entry.content() | {"id": entry.pk}
         return cls(data, patient=entry.patient, initial=initial)
 
-    def clean_date(self):
-        value = self.cleaned_data["date"]
-        if self.patient.is_in_the_future(value):
-            raise forms.ValidationError(_("The date cannot be in the future."))
-        return value
-
     def save(self):
         """Save through the same last-write-wins path as the API, stamped now."""
         data = dict(self.cleaned_data)
@@ -159,7 +164,7 @@ class RangeForm(forms.Form):
         return defaults["start"], defaults["end"]
 
 
-class PsfsForm(forms.Form):
+class PsfsForm(PatientsDay, forms.Form):
     """The PSFS as a plain form: up to three rows of an activity and its score. Each row
     has a hidden activity id (a renamed activity stays the same one), and the form a hidden
     UUID, so a form posted twice saves one assessment."""
@@ -211,12 +216,6 @@ class PsfsForm(forms.Form):
             }
             for index in self.rows
         ]
-
-    def clean_date(self):
-        value = self.cleaned_data["date"]
-        if self.patient.is_in_the_future(value):
-            raise forms.ValidationError(_("The date cannot be in the future."))
-        return value
 
     def clean(self):
         cleaned = super().clean()

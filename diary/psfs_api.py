@@ -11,7 +11,7 @@ import uuid
 from django.http import Http404
 from django.urls import path
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.decorators import api_view
 from rest_framework.pagination import PageNumberPagination
@@ -27,7 +27,7 @@ from diary.models import (
     PsfsAssessment,
     PsfsError,
 )
-from diary.serializers import PhoneWriteChecks
+from diary.serializers import PhoneWriteChecks, put_from_the_phone_schema
 
 
 class RatingSerializer(serializers.Serializer):
@@ -106,19 +106,12 @@ def own_assessment(request: Request, assessment_id: uuid.UUID) -> PsfsAssessment
 @extend_schema(
     methods=["GET"], summary="One of my PSFS assessments", responses=PsfsAssessmentSerializer
 )
-@extend_schema(
-    methods=["PUT"],
-    summary="Create or update a PSFS assessment by its client-made UUID (last write wins)",
+@put_from_the_phone_schema(
+    "a PSFS assessment",
     request=PsfsAssessmentSerializer,
-    responses={
-        201: OpenApiResponse(PsfsWriteResponseSerializer, description="created"),
-        200: OpenApiResponse(
-            PsfsWriteResponseSerializer,
-            description="updated, unchanged (same answers again) or kept the server's newer edit",
-        ),
-        400: OpenApiResponse(description="a message per invalid field; nothing changed"),
-        404: OpenApiResponse(description="this id is another patient's assessment"),
-    },
+    response=PsfsWriteResponseSerializer,
+    updated="updated, unchanged (same answers again) or kept the server's newer edit",
+    owned="assessment",
 )
 @api_view(["GET", "PUT"])
 def assessment_detail(request: Request, assessment_id: uuid.UUID) -> Response:

@@ -4,6 +4,7 @@ import datetime
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
 
 from diary import extensions, red_flags
@@ -27,6 +28,23 @@ class PhoneWriteChecks:
                 _("This time is in the future: check the clock of your phone.")
             )
         return value
+
+
+def put_from_the_phone_schema(what: str, request, response, updated: str, owned: str):
+    """The OpenAPI description of a PUT that creates or updates ``what`` by the UUID its phone
+    made, newest edit winning: the contract the diary entries and the PSFS assessments share.
+    ``updated`` describes the 200 answers; ``owned`` names the thing another patient owns."""
+    return extend_schema(
+        methods=["PUT"],
+        summary=f"Create or update {what} by its client-made UUID (last write wins)",
+        request=request,
+        responses={
+            201: OpenApiResponse(response, description="created"),
+            200: OpenApiResponse(response, description=updated),
+            400: OpenApiResponse(description="a message per invalid field; nothing changed"),
+            404: OpenApiResponse(description=f"this id is another patient's {owned}"),
+        },
+    )
 
 
 class DiaryEntrySerializer(PhoneWriteChecks, serializers.ModelSerializer):

@@ -16,16 +16,14 @@ class KneeappConfig(AppConfig):
         # idle and absolute timeouts start there.
         user_logged_in.connect(session_started, dispatch_uid="kneeapp.session_started")
 
+    offline_files = (
+        "kneeapp/app.css",
+        "kneeapp/app.js",
+        "vendor/htmx.min.js",
+        "kneeapp/icons/icon-192.png",
+    )
+
     def offline_urls(self):
-        from django.templatetags.static import static
         from django.urls import reverse
 
-        return [
-            reverse("home"),
-            reverse("offline"),
-            static("kneeapp/app.css"),
-            static("kneeapp/app.js"),
-            static("vendor/htmx.min.js"),
-            static("kneeapp/icons/icon-192.png"),
-            "/manifest.webmanifest",
-        ]
+        return [reverse("home"), reverse("offline"), "/manifest.webmanifest"]

@@ -5,7 +5,9 @@ The export and deletion find the user's data by introspection: every model with 
 foreign keys to the user. An app adds demo data and offline pages by defining methods on its
 AppConfig:
 
-- ``seed_demo(patient, physiotherapist, log)``: idempotent demo data for ``seed_demo``.
+- ``seed_demo(patient, physiotherapist, log)``: idempotent demo data for ``seed_demo``;
+- ``offline_files``: the static files (by name) the service worker precaches for it, and
+  ``offline_urls()``: the pages and run-time files it precaches besides.
 
 Deleting an account relies on foreign keys to the user with ``on_delete=CASCADE``
 (sessions included: ``UserSession``); ``delete_account_and_data`` also removes what names
@@ -20,6 +22,7 @@ from django.contrib.admin.models import DELETION, LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, router, transaction
 from django.db.models.deletion import Collector
+from django.templatetags.static import static
 from django.utils import timezone
 
 from kneeapp import audit
@@ -157,10 +160,12 @@ def seed_demo(patient, physiotherapist, log) -> None:
 
 
 def offline_urls() -> list[str]:
-    """Pages and files every app wants the service worker to precache."""
+    """Pages and files every app wants the service worker to precache (each once: several
+    apps' scripts need the same shared one)."""
     urls: list[str] = []
     for config in apps.get_app_configs():
-        for url in getattr(config, "offline_urls", lambda: [])():
+        files = [static(name) for name in getattr(config, "offline_files", ())]
+        for url in [*files, *getattr(config, "offline_urls", lambda: [])()]:
             if url not in urls:
                 urls.append(url)
     return urls

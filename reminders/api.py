@@ -33,6 +33,12 @@ from reminders.serializers import (
 from reminders.serializers import ReceiptSerializer as LaterSerializer  # {"token": …} too
 
 
+def sessionless_post(view):
+    """A POST that reads no session and asks for no sign-in: a secret in its body is the key
+    (a service worker posts without the session cookie, and the session may have expired)."""
+    return api_view(["POST"])(authentication_classes([])(permission_classes([AllowAny])(view)))
+
+
 @extend_schema(summary="My stretch plan and today's reminders", responses=DayPlanSerializer)
 @api_view(["GET"])
 def plan(request: Request) -> Response:
@@ -53,14 +59,7 @@ def plan_done(request: Request) -> Response:
     body.is_valid(raise_exception=True)
     data = body.validated_data
     try:
-        _completion, created = plans.mark_done(
-            request.user,
-            data["schedule"],
-            data["date"],
-            item_id=data.get("item"),
-            effort=data.get("effort", ""),
-            pain=data.get("pain"),
-        )
+        _completion, created = plans.mark_done_as_asked(request.user, data)
     except plans.DoneRejected as error:
         return Response({error.field: [str(error)]}, status=status.HTTP_400_BAD_REQUEST)
     return Response(body.data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
@@ -121,9 +120,7 @@ def register(request: Request, patient, data: dict):
     request=RenewSerializer,
     responses={200: PushStateSerializer, 400: OpenApiResponse(), 404: None},
 )
-@api_view(["POST"])
-@authentication_classes([])
-@permission_classes([AllowAny])
+@sessionless_post
 def push_subscription_renew(request: Request) -> Response:
     body = RenewSerializer(data=request.data)
     body.is_valid(raise_exception=True)
@@ -142,9 +139,7 @@ def push_subscription_renew(request: Request) -> Response:
     request=ReceiptSerializer,
     responses={204: None, 400: OpenApiResponse(), 404: None},
 )
-@api_view(["POST"])
-@authentication_classes([])
-@permission_classes([AllowAny])
+@sessionless_post
 def push_receipt(request: Request, delivery_id: int) -> Response:
     body = ReceiptSerializer(data=request.data)
     body.is_valid(raise_exception=True)
@@ -167,9 +162,7 @@ def push_receipt(request: Request, delivery_id: int) -> Response:
     request=LaterSerializer,
     responses={201: None, 200: None, 400: OpenApiResponse(), 404: None, 409: None, 410: None},
 )
-@api_view(["POST"])
-@authentication_classes([])
-@permission_classes([AllowAny])
+@sessionless_post
 def plan_later(request: Request) -> Response:
     body = LaterSerializer(data=request.data)
     body.is_valid(raise_exception=True)

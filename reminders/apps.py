@@ -30,19 +30,18 @@ class RemindersConfig(AppConfig):
 
         seed(patient, physiotherapist, log)
 
-    def offline_urls(self) -> list[str]:
-        from django.templatetags.static import static
+    # The plan page itself is kept for offline use when the patient opens it (a copy
+    # precached at install would be the signed-out one). The exercise-along session runs
+    # offline whole: its script, its styles and (offline_urls) the drawings.
+    offline_files = (
+        "reminders/plan.js",
+        "reminders/push.js",
+        "reminders/session.js",
+        "reminders/session.css",
+        "kneeapp/outbox.js",
+    )
 
+    def offline_urls(self) -> list[str]:
         from reminders.models import Illustration
 
-        # The plan page itself is kept for offline use when the patient opens it (a copy
-        # precached at install would be the signed-out one).
-        return [
-            static("reminders/plan.js"),
-            static("reminders/push.js"),
-            # The exercise-along session runs offline whole: its script, its styles, the drawings.
-            static("reminders/session.js"),
-            static("reminders/session.css"),
-            static("kneeapp/outbox.js"),
-            *(drawing.url for drawing in Illustration),
-        ]
+        return [drawing.url for drawing in Illustration]

@@ -135,3 +135,16 @@ def mark_done(
             setattr(completion, name, value)
         completion.save(update_fields=list(feedback))
     return completion, created
+
+
+def mark_done_as_asked(patient, asked: dict) -> tuple[Completion, bool]:
+    """``mark_done`` with what the page's form or the API validated: ``schedule`` and
+    ``date``, and the optional ``item``, ``effort`` and ``pain`` (left out or empty: none)."""
+    return mark_done(
+        patient,
+        asked["schedule"],
+        asked["date"],
+        item_id=asked.get("item"),
+        effort=asked.get("effort") or "",
+        pain=asked.get("pain"),
+    )

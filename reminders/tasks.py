@@ -87,21 +87,23 @@ def dispatch_due_reminders(now=None) -> int:
     return len(ids)
 
 
-@shared_task(acks_late=True)
-def check_doctor_alerts(now=None) -> int:
+def found_and_enqueued(check, now) -> int:
+    """The deliveries ``check(now)`` made, handed to the senders; how many."""
     now = parse_now(now)
-    ids = doctor_alerts.check(now)
+    ids = check(now)
     enqueue(ids, now)
     return len(ids)
+
+
+@shared_task(acks_late=True)
+def check_doctor_alerts(now=None) -> int:
+    return found_and_enqueued(doctor_alerts.check, now)
 
 
 @shared_task(acks_late=True)
 def send_nudges(now=None) -> int:
     """Hourly: the nudges due (``nudges.check``), handed to the senders."""
-    now = parse_now(now)
-    ids = nudges.check(now)
-    enqueue(ids, now)
-    return len(ids)
+    return found_and_enqueued(nudges.check, now)
 
 
 # acks_late + reject_on_worker_lost: a message whose worker died (SIGKILL, out of memory)

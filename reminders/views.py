@@ -52,14 +52,7 @@ def done(request: HtmxHttpRequest) -> HttpResponse:
         return redirect("reminders:plan")
     data = form.cleaned_data
     try:
-        _completion, created = plans.mark_done(
-            request.user,
-            data["schedule"],
-            data["date"],
-            item_id=data["item"],
-            effort=data["effort"],
-            pain=data["pain"],
-        )
+        _completion, created = plans.mark_done_as_asked(request.user, data)
     except plans.DoneRejected as error:
         messages.error(request, str(error))
     else:

@@ -63,24 +63,26 @@ def other_physiotherapist(db) -> User:
     return make_physiotherapist("other-physio@test.example")
 
 
+# The two patients, each looked after by their own physiotherapist, in two time zones (the
+# access matrix builds the same people: tests/security/matrix_world.py).
+PATIENTS = {
+    "patient": {"email": "patient@test.example", "name": "Pat", "time_zone": "Europe/London"},
+    "other_patient": {
+        "email": "other-patient@test.example",
+        "name": "Olly",
+        "time_zone": "America/New_York",
+    },
+}
+
+
 @pytest.fixture
 def patient(db, physiotherapist) -> User:
-    return make_person(
-        "patient@test.example",
-        name="Pat",
-        physiotherapist=physiotherapist,
-        time_zone="Europe/London",
-    )
+    return make_person(**PATIENTS["patient"], physiotherapist=physiotherapist)
 
 
 @pytest.fixture
 def other_patient(db, other_physiotherapist) -> User:
-    return make_person(
-        "other-patient@test.example",
-        name="Olly",
-        physiotherapist=other_physiotherapist,
-        time_zone="America/New_York",
-    )
+    return make_person(**PATIENTS["other_patient"], physiotherapist=other_physiotherapist)
 
 
 @pytest.fixture

@@ -191,6 +191,16 @@ def sign_in(context, user, live_server) -> None:
     )
 
 
+def open_plan(page, patient, live_server, *, offline_ready: bool = False) -> None:
+    """Sign ``patient`` in and open their stretch plan; with ``offline_ready``, open it again
+    once the service worker controls the page, so that it also comes back offline."""
+    sign_in(page.context, patient, live_server)
+    page.goto("/plan/")
+    if offline_ready:
+        wait_for_service_worker(page)
+        page.goto("/plan/")
+
+
 def wait_until(page, condition, timeout=15_000) -> None:
     """Poll a Python condition (the database) while the page keeps running."""
     waited = 0

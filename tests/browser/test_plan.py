@@ -3,7 +3,7 @@
 import pytest
 
 from reminders.models import Completion
-from tests.browser.conftest import sign_in, wait_for_service_worker, wait_until
+from tests.browser.conftest import open_plan, wait_until
 from tests.reminders.conftest import make_plan
 
 pytestmark = [
@@ -12,10 +12,9 @@ pytestmark = [
 ]
 
 
-def test_the_hold_timer_counts_down(page, phone, live_server, patient, physiotherapist):
+def test_the_hold_timer_counts_down(page, live_server, patient, physiotherapist):
     make_plan(patient, physiotherapist)
-    sign_in(phone, patient, live_server)
-    page.goto("/plan/")
+    open_plan(page, patient, live_server)
     page.get_by_role("button", name="Start a 30 second hold").first.click()
     page.wait_for_timeout(1200)
     count = page.locator("[data-count]").first.text_content()
@@ -26,10 +25,7 @@ def test_done_marked_offline_is_sent_once_when_back_online(
     page, phone, live_server, patient, physiotherapist
 ):
     make_plan(patient, physiotherapist)
-    sign_in(phone, patient, live_server)
-    page.goto("/plan/")
-    wait_for_service_worker(page)
-    page.goto("/plan/")
+    open_plan(page, patient, live_server, offline_ready=True)
     phone.set_offline(True)
     page.get_by_role("button", name="Mark the 08:00 stretches done").click()
     page.get_by_text("Done: waiting to be sent").first.wait_for()
@@ -47,8 +43,7 @@ def test_the_plan_marks_done_without_javascript(
 ):
     make_plan(patient, physiotherapist)
     page = page_without_javascript
-    sign_in(page.context, patient, live_server)
-    page.goto("/plan/")
+    open_plan(page, patient, live_server)
     page.get_by_role("button", name="Mark the 19:00 stretches done").click()
     page.get_by_text("Marked as done").wait_for()
     assert Completion.objects.count() == 1

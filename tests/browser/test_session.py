@@ -6,7 +6,7 @@ big controls, each exercise's mark and feedback reaching the server, online and 
 import pytest
 
 from reminders.models import Completion
-from tests.browser.conftest import sign_in, wait_for_service_worker, wait_until
+from tests.browser.conftest import open_plan, wait_until
 from tests.reminders.conftest import make_plan
 
 pytestmark = [
@@ -26,12 +26,11 @@ def count(page) -> str:
 
 
 def test_a_session_runs_holds_reps_sets_rest_pause_and_skip(
-    page, phone, live_server, patient, physiotherapist
+    page, live_server, patient, physiotherapist
 ):
     session_plan(patient, physiotherapist)
-    sign_in(phone, patient, live_server)
     page.clock.install()
-    page.goto("/plan/")
+    open_plan(page, patient, live_server)
     # Installed, the clock still flows with real time; paused, only run_for moves it, so a
     # slow machine cannot make a 5 s step read 24.
     page.clock.pause_at(page.evaluate("Date.now()") + 1_000)
@@ -99,11 +98,8 @@ def test_marks_and_feedback_made_offline_reach_the_server_once_in_order(
     page, phone, live_server, patient, physiotherapist
 ):
     make_plan(patient, physiotherapist)
-    sign_in(phone, patient, live_server)
     page.clock.install()
-    page.goto("/plan/")
-    wait_for_service_worker(page)
-    page.goto("/plan/")
+    open_plan(page, patient, live_server, offline_ready=True)
     phone.set_offline(True)
     page.reload()  # the plan page and the session's files come from the service worker
     session = page.locator("#session")
@@ -138,8 +134,7 @@ def test_without_javascript_the_session_is_hidden_and_the_feedback_form_works(
 ):
     make_plan(patient, physiotherapist)
     page = page_without_javascript
-    sign_in(page.context, patient, live_server)
-    page.goto("/plan/")
+    open_plan(page, patient, live_server)
     assert not page.locator("#session").is_visible()
     card = page.locator(".stretch").first
     card.get_by_text("Done this one? Say how it felt").click()

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import redis
 
-from reminders import dispatch
+from reminders import dispatch, tasks
 from reminders.library import ensure_library
 from reminders.models import (
     Channel,
@@ -115,6 +115,16 @@ def stretch_delivery(schedule, slot: dt.datetime, **fields) -> Delivery:
 def set_next_runs(plan, after: dt.datetime) -> None:
     """Put the plan's schedules where they would be if created at ``after``."""
     plan.schedules.reschedule(after)
+
+
+@pytest.fixture
+def eager_sends():
+    """Celery runs the tasks in this process as they are queued: with
+    ``django_capture_on_commit_callbacks(execute=True)``, a send queued on commit is done
+    before the block ends."""
+    tasks.send_delivery.app.conf.task_always_eager = True
+    yield
+    tasks.send_delivery.app.conf.task_always_eager = False
 
 
 @pytest.fixture

@@ -113,14 +113,12 @@ def test_no_check_in_after_a_self_care_result_or_for_anonymous_use(patient):
     assert doctor_alerts.check(at("2026-06-04 11:00")) == []
 
 
-def test_the_daily_task_sends_the_see_a_doctor_email(patient, django_capture_on_commit_callbacks):
+def test_the_daily_task_sends_the_see_a_doctor_email(
+    patient, eager_sends, django_capture_on_commit_callbacks
+):
     write_diary(patient, "2026-06-01", [5, 5, 5, 5])
-    tasks.send_delivery.app.conf.task_always_eager = True
-    try:
-        with django_capture_on_commit_callbacks(execute=True):
-            assert tasks.check_doctor_alerts(morning("2026-06-04").isoformat()) == 1
-    finally:
-        tasks.send_delivery.app.conf.task_always_eager = False
+    with django_capture_on_commit_callbacks(execute=True):
+        assert tasks.check_doctor_alerts(morning("2026-06-04").isoformat()) == 1
     [message] = mail.outbox
     assert message.subject == "Your knee pain is not settling"
     assert "doctor" in message.body

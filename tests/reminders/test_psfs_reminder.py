@@ -73,15 +73,11 @@ def test_an_ended_plan_asks_no_more(patient, physiotherapist):
 
 
 def test_the_hourly_task_emails_the_psfs_reminder(
-    patient, physiotherapist, django_capture_on_commit_callbacks
+    patient, physiotherapist, eager_sends, django_capture_on_commit_callbacks
 ):
     make_plan(patient, physiotherapist, starts_on=START)
-    tasks.send_delivery.app.conf.task_always_eager = True
-    try:
-        with django_capture_on_commit_callbacks(execute=True):
-            assert tasks.check_doctor_alerts(at("2026-06-01 10:00").isoformat()) == 1
-    finally:
-        tasks.send_delivery.app.conf.task_always_eager = False
+    with django_capture_on_commit_callbacks(execute=True):
+        assert tasks.check_doctor_alerts(at("2026-06-01 10:00").isoformat()) == 1
     [message] = mail.outbox
     assert message.subject == "How are your activities going?"
     assert "/diary/progress/" in message.body

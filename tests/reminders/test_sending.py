@@ -90,16 +90,12 @@ def test_it_gives_up_after_the_last_retry(queued):
 
 
 def test_the_dispatch_task_queues_one_send_per_delivery_after_commit(
-    plan, django_capture_on_commit_callbacks
+    plan, eager_sends, django_capture_on_commit_callbacks
 ):
     set_next_runs(plan, at("2026-06-01 06:00"))
-    tasks.send_delivery.app.conf.task_always_eager = True
-    try:
-        with django_capture_on_commit_callbacks(execute=True):
-            assert tasks.dispatch_due_reminders("2026-06-01T07:00:00+00:00") == 1
-            assert tasks.dispatch_due_reminders("2026-06-01T07:00:30+00:00") == 0
-    finally:
-        tasks.send_delivery.app.conf.task_always_eager = False
+    with django_capture_on_commit_callbacks(execute=True):
+        assert tasks.dispatch_due_reminders("2026-06-01T07:00:00+00:00") == 1
+        assert tasks.dispatch_due_reminders("2026-06-01T07:00:30+00:00") == 0
     assert len(mail.outbox) == 1
     assert Delivery.objects.get().status == Status.SENT
 
@@ -216,20 +212,16 @@ def test_the_sweep_finds_what_the_broker_lost_and_leaves_the_rest(plan, settings
 
 
 def test_a_dispatch_pass_hands_a_stranded_delivery_over_again(
-    queued, django_capture_on_commit_callbacks, settings
+    queued, eager_sends, django_capture_on_commit_callbacks, settings
 ):
     """Handed to a broker that lost it at 07:00: the pass a minute later sends it."""
     settings.REMINDERS_REQUEUE_AFTER = 60
     Delivery.objects.filter(pk=queued.pk).update(enqueued_at=at("2026-06-01 07:00"))
-    tasks.send_delivery.app.conf.task_always_eager = True
-    try:
-        with django_capture_on_commit_callbacks(execute=True):
-            tasks.dispatch_due_reminders("2026-06-01T07:00:30+00:00")  # not stale yet
-        assert mail.outbox == []
-        with django_capture_on_commit_callbacks(execute=True):
-            tasks.dispatch_due_reminders("2026-06-01T07:01:30+00:00")
-    finally:
-        tasks.send_delivery.app.conf.task_always_eager = False
+    with django_capture_on_commit_callbacks(execute=True):
+        tasks.dispatch_due_reminders("2026-06-01T07:00:30+00:00")  # not stale yet
+    assert mail.outbox == []
+    with django_capture_on_commit_callbacks(execute=True):
+        tasks.dispatch_due_reminders("2026-06-01T07:01:30+00:00")
     assert len(mail.outbox) == 1
     queued.refresh_from_db()
     assert (queued.status, queued.attempts) == (Status.SENT, 1)

@@ -30,6 +30,13 @@ def due(plan, slot: dt.datetime) -> Delivery:
     return Delivery.objects.get(pk=delivery_id)
 
 
+def held(early) -> Delivery:
+    """The 06:30 BST reminder of ``early``, due and held until its quiet hours end (07:00)."""
+    delivery = due(early, at("2026-06-01 05:30"))
+    sending.send_batch([delivery.pk], now=at("2026-06-01 05:30"))
+    return delivery
+
+
 def row(delivery: Delivery) -> tuple:
     delivery.refresh_from_db()
     return delivery.status, delivery.not_before, delivery.attempts, delivery.error
@@ -86,8 +93,7 @@ def test_on_the_day_the_clocks_change_the_hold_ends_at_seven_on_the_patients_clo
 
 
 def test_a_held_reminder_whose_plan_ended_meanwhile_is_dropped(early):
-    delivery = due(early, at("2026-06-01 05:30"))
-    sending.send_batch([delivery.pk], now=at("2026-06-01 05:30"))
+    delivery = held(early)
     early.ends_on = dt.date(2026, 5, 31)
     early.save()
     assert sending.send_batch([delivery.pk], now=at("2026-06-01 06:00")) == (0, [])
@@ -96,8 +102,7 @@ def test_a_held_reminder_whose_plan_ended_meanwhile_is_dropped(early):
 
 
 def test_a_held_reminder_already_marked_done_is_dropped(early, patient):
-    delivery = due(early, at("2026-06-01 05:30"))
-    sending.send_batch([delivery.pk], now=at("2026-06-01 05:30"))
+    delivery = held(early)
     Completion.objects.create(patient=patient, schedule=delivery.schedule, date=dt.date(2026, 6, 1))
     assert sending.send_batch([delivery.pk], now=at("2026-06-01 06:00")) == (0, [])
     assert row(delivery)[0::3] == (Status.SKIPPED, "held for quiet hours; already marked done")
@@ -105,16 +110,14 @@ def test_a_held_reminder_already_marked_done_is_dropped(early, patient):
 
 
 def test_a_reminder_is_held_once_only(early, patient):
-    delivery = due(early, at("2026-06-01 05:30"))
-    sending.send_batch([delivery.pk], now=at("2026-06-01 05:30"))
+    delivery = held(early)
     quiet(patient, "22:00", "09:00")  # the patient moved the end of quiet hours meanwhile
     assert sending.send_batch([delivery.pk], now=at("2026-06-01 06:00")) == (0, [])
     assert row(delivery)[0::3] == (Status.SKIPPED, "quiet hours (held once already)")
 
 
 def test_a_held_reminder_is_too_late_an_hour_after_the_quiet_hours_end_not_the_slot(early):
-    delivery = due(early, at("2026-06-01 05:30"))
-    sending.send_batch([delivery.pk], now=at("2026-06-01 05:30"))
+    delivery = held(early)
     sending.stranded(at("2026-06-01 06:45"))  # 75 minutes after the slot, 45 after the end
     assert row(delivery)[0] == Status.QUEUED
     sending.stranded(at("2026-06-01 07:01"))

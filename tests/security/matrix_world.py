@@ -43,6 +43,7 @@ from reminders.models import (
 )
 from reminders.notifications import unsubscribe_token
 from reminders.snooze import later_token
+from tests.conftest import PATIENTS
 from tests.reminders.conftest import make_plan
 from triage.engine import assess
 from triage.knowledge import load_knowledge
@@ -66,68 +67,6 @@ MUST_NOT_SEE = {
     "administrator": (),
 }
 CSRF_TOKEN = "matrixcsrftoken0matrixcsrftoken0"  # an unmasked secret: 32 allowed characters
-
-
-# What a response may be, besides a plain status code.
-@dataclass(frozen=True)
-class Redirect:
-    """A 302 to the path ``to`` (or to any path ending with it, if ``ending``).
-
-    The query string, such as a login page's ``?next=``, is not compared.
-    """
-
-    to: str
-    label: str
-    ending: bool = False
-
-    def __repr__(self):
-        return self.label
-
-    def matches(self, response) -> bool:
-        path = response.get("Location", "").split("?")[0]
-        return response.status_code == 302 and (
-            path.endswith(self.to) if self.ending else path == self.to
-        )
-
-
-@dataclass(frozen=True)
-class FormAgain:
-    """The form shown again with its errors (200 or 400: both keep what was typed)."""
-
-    def __repr__(self):
-        return "FORM"
-
-    def matches(self, response) -> bool:
-        return response.status_code in (200, 400)
-
-
-@dataclass(frozen=True)
-class RedirectAway:
-    """A 302 anywhere but a login page: the view did its work and sent the user on."""
-
-    def __repr__(self):
-        return "DONE"
-
-    def matches(self, response) -> bool:
-        location = response.get("Location", "")
-        return response.status_code == 302 and "/login/" not in location
-
-
-def matches(expected, response) -> bool:
-    if isinstance(expected, int):
-        return response.status_code == expected
-    return expected.matches(response)
-
-
-def describe(response) -> str:
-    location = response.get("Location")
-    return f"{response.status_code} to {location}" if location else str(response.status_code)
-
-
-def body_text(response) -> str:
-    if response.streaming:
-        return b"".join(response.streaming_content).decode(errors="replace")
-    return response.content.decode(errors="replace")
 
 
 # The URLconf, walked.
@@ -246,21 +185,26 @@ class World:
         if owner not in self._owned_queries:
             user = self.users[owner]
             querysets = [
-                DiaryEntry.objects.filter(patient=user),
-                PsfsAssessment.objects.filter(patient=user),
-                PsfsActivity.objects.filter(patient=user),
+                *(
+                    model.objects.filter(patient=user)
+                    for model in (
+                        DiaryEntry,
+                        PsfsAssessment,
+                        PsfsActivity,
+                        StretchPlan,
+                        Completion,
+                        Delivery,
+                        DoctorAlert,
+                        PushSubscription,
+                        Consent,
+                        AttentionReview,
+                    )
+                ),
                 PsfsRating.objects.filter(assessment__patient=user),
-                Assessment.objects.filter(user=user),
-                StretchPlan.objects.filter(patient=user),
                 PlanItem.objects.filter(plan__patient=user),
                 ReminderSchedule.objects.filter(plan__patient=user),
-                Completion.objects.filter(patient=user),
-                Delivery.objects.filter(patient=user),
-                DoctorAlert.objects.filter(patient=user),
-                PushSubscription.objects.filter(patient=user),
-                Consent.objects.filter(patient=user),
+                Assessment.objects.filter(user=user),
                 Invitation.objects.filter(email=user.email),
-                AttentionReview.objects.filter(patient=user),
                 User.objects.filter(pk=user.pk),
             ]
             # Compiled once: the matrix takes two fingerprints per request.
@@ -380,15 +324,8 @@ def build_world() -> World:
     physio = new_user("physio@test.example", "physio", is_staff=True)
     other_physio = new_user("other-physio@test.example", "other-physio", is_staff=True)
     group.user_set.add(physio, other_physio)
-    patient = new_user(
-        "patient@test.example", "Pat", physiotherapist=physio, time_zone="Europe/London"
-    )
-    other_patient = new_user(
-        "other-patient@test.example",
-        "Olly",
-        physiotherapist=other_physio,
-        time_zone="America/New_York",
-    )
+    patient = new_user(**PATIENTS["patient"], physiotherapist=physio)
+    other_patient = new_user(**PATIENTS["other_patient"], physiotherapist=other_physio)
     users = {
         "anonymous": None,
         "patient": patient,

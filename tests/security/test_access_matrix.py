@@ -2,9 +2,11 @@
 
 ``MATRIX`` has one entry per URL pattern (by name; by route for the admin's few nameless
 ones), read from the URLconf: a new URL without an entry fails
-``test_every_url_pattern_has_an_entry``. URL arguments are always the *patient's* things
-(``matrix_world.World.url_kwargs``), so the row says what each persona gets when they try
-the patient's diary entry, assessment, plan... Beyond the status, every request checks:
+``test_every_url_pattern_has_an_entry``. The app's and the API's rows are below, the
+admin's in ``matrix_admin_rows.py``, both in the words of ``matrix_outcomes.py``.
+URL arguments are always the *patient's* things (``matrix_world.World.url_kwargs``), so
+the row says what each persona gets when they try the patient's diary entry, assessment,
+plan... Beyond the status, every request checks:
 
 - nobody but the patient (app pages) or their physiotherapist and the administrator
   (admin pages) changed anything of the patient's, and a GET changes nothing at all;
@@ -19,31 +21,27 @@ deleted?"), never with its page; a permission the role lacks is 403.
 import pytest
 from django.db import transaction
 
-from tests.security.matrix_requests import BODIES
-from tests.security.matrix_world import (
-    PERSONAS,
-    FormAgain,
-    Redirect,
-    RedirectAway,
+from tests.security.matrix_admin_rows import ADMIN_MATRIX
+from tests.security.matrix_outcomes import (
+    DELETE,
+    DONE,
+    FORM,
+    GET,
+    GONE,
+    HOME,
+    LOGIN,
+    NOPE,
+    OK,
+    PATCH,
+    POST,
+    PUT,
+    SET_PASSWORD,
     body_text,
     describe,
     matches,
-    url_patterns,
 )
-
-GET, POST, PUT, PATCH, DELETE = "GET", "POST", "PUT", "PATCH", "DELETE"
-OK = 200
-NOPE = 403  # the role lacks the permission (the API also answers 403 to anonymous visitors)
-GONE = 404  # not found: another user's object, or nothing there
-LOGIN = Redirect("/account/login/", "LOGIN")  # sign in first, then come back (?next=)
-ADMIN_LOGIN = Redirect("/admin/login/", "ADMIN_LOGIN")  # the admin is for staff
-ADMIN_GONE = Redirect("/admin/", "ADMIN_GONE")  # the admin's "not found": back to its index
-HOME = Redirect("/", "HOME")  # already signed in: nothing to do here
-CHANGE = Redirect("/change/", "CHANGE", ending=True)  # admin/<app>/<model>/<id>/ is the change page
-SET_PASSWORD = Redirect("/set-password/", "SET_PASSWORD", ending=True)  # a valid reset link
-FORM = FormAgain()  # the form again, with its errors (200 or 400)
-DONE = RedirectAway()  # done, and sent on (302, not to a login page)
-NON_STAFF = (ADMIN_LOGIN,) * 3  # anonymous, patient and other patient, in the admin
+from tests.security.matrix_requests import BODIES
+from tests.security.matrix_world import PERSONAS, url_patterns
 
 # fmt: off
 # Columns: anonymous, patient, other patient, physiotherapist (the patient's), other
@@ -161,180 +159,7 @@ MATRIX = {
                                      PATCH: (NOPE, OK, OK, OK, OK, OK)},
     "api-schema":                   {GET: (OK, OK, OK, OK, OK, OK)},
     "api-docs":                     {GET: (OK, OK, OK, OK, OK, OK)},
-    # admin: the site
-    "admin:index":                  {GET: (*NON_STAFF, OK, OK, OK)},
-    "admin:login":                  {GET: (OK, OK, OK, ADMIN_GONE, ADMIN_GONE, ADMIN_GONE)},
-    "admin:logout":                 {GET: (ADMIN_GONE, ADMIN_GONE, ADMIN_GONE, 405, 405, 405)},
-    "admin:password_change":        {GET: (*NON_STAFF, OK, OK, OK)},
-    "admin:password_change_done":   {GET: (*NON_STAFF, OK, OK, OK)},
-    # (with no parameters; with them: test_autocomplete_offers_only_ones_own_patients)
-    "admin:autocomplete":           {GET: (*NON_STAFF, NOPE, NOPE, NOPE)},
-    "admin:jsi18n":                 {GET: (*NON_STAFF, OK, OK, OK)},
-    # No model has get_absolute_url(): "view on site" finds nothing, for any object.
-    "admin:view_on_site":           {GET: (*NON_STAFF, GONE, GONE, GONE)},
-    "admin:app_list":               {GET: (*NON_STAFF, OK, OK, OK)},
-    "admin/(?P<url>.*)$":           {GET: (*NON_STAFF, GONE, GONE, GONE)},
-    # admin: groups (administrators only)
-    "admin:auth_group_changelist":  {GET: (*NON_STAFF, NOPE, NOPE, OK)},
-    "admin:auth_group_add":         {GET: (*NON_STAFF, NOPE, NOPE, OK)},
-    "admin:auth_group_history":     {GET: (*NON_STAFF, NOPE, NOPE, OK)},
-    "admin:auth_group_delete":      {GET: (*NON_STAFF, NOPE, NOPE, OK),
-                                     POST: (*NON_STAFF, NOPE, NOPE, DONE)},
-    "admin:auth_group_change":      {GET: (*NON_STAFF, NOPE, NOPE, OK)},
-    "admin/auth/group/<path:object_id>/":
-                                    {GET: (*NON_STAFF, CHANGE, CHANGE, CHANGE)},
-    # admin: users (a physiotherapist reads their own patients' accounts, changes nothing)
-    "admin:kneeapp_user_changelist": {GET: (*NON_STAFF, OK, OK, OK),
-                                      POST: (*NON_STAFF, OK, OK, DONE)},
-    "admin:kneeapp_user_add":       {GET: (*NON_STAFF, NOPE, NOPE, OK),
-                                     POST: (*NON_STAFF, NOPE, NOPE, FORM)},
-    "admin:kneeapp_user_history":   {GET: (*NON_STAFF, OK, ADMIN_GONE, OK)},
-    "admin:kneeapp_user_delete":    {GET: (*NON_STAFF, NOPE, NOPE, OK),
-                                     POST: (*NON_STAFF, NOPE, NOPE, DONE)},
-    "admin:kneeapp_user_change":    {GET: (*NON_STAFF, OK, ADMIN_GONE, OK),
-                                     POST: (*NON_STAFF, NOPE, ADMIN_GONE, FORM)},
-    "admin:auth_user_password_change":
-                                    {GET: (*NON_STAFF, NOPE, NOPE, OK),
-                                     POST: (*NON_STAFF, NOPE, NOPE, FORM)},
-    "admin/kneeapp/user/<path:object_id>/":
-                                    {GET: (*NON_STAFF, CHANGE, CHANGE, CHANGE)},
-    # admin: the exercise library (shared by every physiotherapist; no deleting)
-    "admin:reminders_exercise_changelist":
-                                    {GET: (*NON_STAFF, OK, OK, OK)},
-    "admin:reminders_exercise_add": {GET: (*NON_STAFF, OK, OK, OK)},
-    "admin:reminders_exercise_history":
-                                    {GET: (*NON_STAFF, OK, OK, OK)},
-    "admin:reminders_exercise_delete":
-                                    {GET: (*NON_STAFF, NOPE, NOPE, OK),
-                                     POST: (*NON_STAFF, NOPE, NOPE, OK)},
-    "admin:reminders_exercise_change":
-                                    {GET: (*NON_STAFF, OK, OK, OK)},
-    "admin/reminders/exercise/<path:object_id>/":
-                                    {GET: (*NON_STAFF, CHANGE, CHANGE, CHANGE)},
-    # admin: plan templates (the one opened is the patient's physio's own: another physio's
-    # is not found); a plan started from it is for one's own patient only
-    "admin:reminders_plantemplate_changelist":
-                                    {GET: (*NON_STAFF, OK, OK, OK)},
-    "admin:reminders_plantemplate_add":
-                                    {GET: (*NON_STAFF, OK, OK, OK)},
-    "admin:reminders_plantemplate_history":
-                                    {GET: (*NON_STAFF, OK, ADMIN_GONE, OK)},
-    "admin:reminders_plantemplate_delete":
-                                    {GET: (*NON_STAFF, OK, ADMIN_GONE, OK),
-                                     POST: (*NON_STAFF, DONE, ADMIN_GONE, DONE)},
-    "admin:reminders_plantemplate_change":
-                                    {GET: (*NON_STAFF, OK, ADMIN_GONE, OK),
-                                     POST: (*NON_STAFF, DONE, ADMIN_GONE, DONE)},
-    "admin:reminders_plantemplate_start_plan":
-                                    {GET: (*NON_STAFF, OK, ADMIN_GONE, OK),
-                                     POST: (*NON_STAFF, CHANGE, ADMIN_GONE, CHANGE)},
-    "admin/reminders/plantemplate/<path:object_id>/":
-                                    {GET: (*NON_STAFF, CHANGE, CHANGE, CHANGE)},
-    # admin: stretch plans (their own patients' only)
-    "admin:reminders_stretchplan_changelist":
-                                    {GET: (*NON_STAFF, OK, OK, OK),
-                                     POST: (*NON_STAFF, DONE, DONE, DONE)},
-    "admin:reminders_stretchplan_add":
-                                    {GET: (*NON_STAFF, OK, OK, OK),
-                                     POST: (*NON_STAFF, DONE, FORM, DONE)},
-    "admin:reminders_stretchplan_history":
-                                    {GET: (*NON_STAFF, OK, ADMIN_GONE, OK)},
-    "admin:reminders_stretchplan_delete":
-                                    {GET: (*NON_STAFF, OK, ADMIN_GONE, OK),
-                                     POST: (*NON_STAFF, DONE, ADMIN_GONE, DONE)},
-    "admin:reminders_stretchplan_change":
-                                    {GET: (*NON_STAFF, OK, ADMIN_GONE, OK),
-                                     POST: (*NON_STAFF, DONE, ADMIN_GONE, DONE)},
-    "admin/reminders/stretchplan/<path:object_id>/":
-                                    {GET: (*NON_STAFF, CHANGE, CHANGE, CHANGE)},
-    # admin: deliveries and see-a-doctor alerts (a record: read-only, their own patients')
-    "admin:reminders_delivery_changelist":
-                                    {GET: (*NON_STAFF, OK, OK, OK),
-                                     POST: (*NON_STAFF, OK, OK, DONE)},
-    "admin:reminders_delivery_add": {GET: (*NON_STAFF, NOPE, NOPE, NOPE)},
-    "admin:reminders_delivery_history":
-                                    {GET: (*NON_STAFF, OK, ADMIN_GONE, OK)},
-    "admin:reminders_delivery_delete":
-                                    {GET: (*NON_STAFF, NOPE, NOPE, OK),
-                                     POST: (*NON_STAFF, NOPE, NOPE, DONE)},
-    "admin:reminders_delivery_change":
-                                    {GET: (*NON_STAFF, OK, ADMIN_GONE, OK),
-                                     POST: (*NON_STAFF, NOPE, ADMIN_GONE, NOPE)},
-    "admin/reminders/delivery/<path:object_id>/":
-                                    {GET: (*NON_STAFF, CHANGE, CHANGE, CHANGE)},
-    "admin:reminders_doctoralert_changelist":
-                                    {GET: (*NON_STAFF, OK, OK, OK),
-                                     POST: (*NON_STAFF, OK, OK, DONE)},
-    "admin:reminders_doctoralert_add":
-                                    {GET: (*NON_STAFF, NOPE, NOPE, NOPE)},
-    "admin:reminders_doctoralert_history":
-                                    {GET: (*NON_STAFF, OK, ADMIN_GONE, OK)},
-    "admin:reminders_doctoralert_delete":
-                                    {GET: (*NON_STAFF, NOPE, NOPE, OK),
-                                     POST: (*NON_STAFF, NOPE, NOPE, DONE)},
-    "admin:reminders_doctoralert_change":
-                                    {GET: (*NON_STAFF, OK, ADMIN_GONE, OK),
-                                     POST: (*NON_STAFF, NOPE, ADMIN_GONE, NOPE)},
-    "admin/reminders/doctoralert/<path:object_id>/":
-                                    {GET: (*NON_STAFF, CHANGE, CHANGE, CHANGE)},
-    # admin: the audit trail of staff access (administrators read it; nobody changes it)
-    "admin:kneeapp_staffaccess_changelist":
-                                    {GET: (*NON_STAFF, NOPE, NOPE, OK)},
-    "admin:kneeapp_staffaccess_add":
-                                    {GET: (*NON_STAFF, NOPE, NOPE, NOPE)},
-    "admin:kneeapp_staffaccess_history":
-                                    {GET: (*NON_STAFF, NOPE, NOPE, OK)},
-    "admin:kneeapp_staffaccess_delete":
-                                    {GET: (*NON_STAFF, NOPE, NOPE, NOPE),
-                                     POST: (*NON_STAFF, NOPE, NOPE, NOPE)},
-    "admin:kneeapp_staffaccess_change":
-                                    {GET: (*NON_STAFF, NOPE, NOPE, OK),
-                                     POST: (*NON_STAFF, NOPE, NOPE, NOPE)},
-    "admin/kneeapp/staffaccess/<path:object_id>/":
-                                    {GET: (*NON_STAFF, CHANGE, CHANGE, CHANGE)},
-    # admin: consent (administrators read it; a row is the patient's own act)
-    "admin:kneeapp_consent_changelist":
-                                    {GET: (*NON_STAFF, NOPE, NOPE, OK)},
-    "admin:kneeapp_consent_add":    {GET: (*NON_STAFF, NOPE, NOPE, NOPE)},
-    "admin:kneeapp_consent_history":
-                                    {GET: (*NON_STAFF, NOPE, NOPE, OK)},
-    "admin:kneeapp_consent_delete": {GET: (*NON_STAFF, NOPE, NOPE, NOPE),
-                                     POST: (*NON_STAFF, NOPE, NOPE, NOPE)},
-    "admin:kneeapp_consent_change": {GET: (*NON_STAFF, NOPE, NOPE, OK),
-                                     POST: (*NON_STAFF, NOPE, NOPE, NOPE)},
-    "admin/kneeapp/consent/<path:object_id>/":
-                                    {GET: (*NON_STAFF, CHANGE, CHANGE, CHANGE)},
-    # admin: who needs attention (a physiotherapist's own patients; a row opens the patient's
-    # page; "mark reviewed" is the one action, on one's own patients only)
-    "admin:reminders_patientneedingattention_changelist":
-                                    {GET: (*NON_STAFF, OK, OK, OK),
-                                     POST: (*NON_STAFF, DONE, DONE, DONE)},
-    "admin:reminders_patientneedingattention_add":
-                                    {GET: (*NON_STAFF, NOPE, NOPE, NOPE)},
-    "admin:reminders_patientneedingattention_history":
-                                    {GET: (*NON_STAFF, OK, ADMIN_GONE, OK)},
-    "admin:reminders_patientneedingattention_delete":
-                                    {GET: (*NON_STAFF, NOPE, NOPE, NOPE),
-                                     POST: (*NON_STAFF, NOPE, NOPE, NOPE)},
-    "admin:reminders_patientneedingattention_change":
-                                    {GET: (*NON_STAFF, CHANGE, ADMIN_GONE, CHANGE)},
-    "admin/reminders/patientneedingattention/<path:object_id>/":
-                                    {GET: (*NON_STAFF, CHANGE, CHANGE, CHANGE)},
-    # admin: invitations (a physiotherapist sends and sees their own; none is ever edited)
-    "admin:kneeapp_invitation_changelist":
-                                    {GET: (*NON_STAFF, OK, OK, OK)},
-    "admin:kneeapp_invitation_add": {GET: (*NON_STAFF, OK, OK, OK),
-                                     POST: (*NON_STAFF, FORM, FORM, FORM)},
-    "admin:kneeapp_invitation_history":
-                                    {GET: (*NON_STAFF, OK, ADMIN_GONE, OK)},
-    "admin:kneeapp_invitation_delete":
-                                    {GET: (*NON_STAFF, OK, ADMIN_GONE, OK),
-                                     POST: (*NON_STAFF, DONE, ADMIN_GONE, DONE)},
-    "admin:kneeapp_invitation_change":
-                                    {GET: (*NON_STAFF, OK, ADMIN_GONE, OK),
-                                     POST: (*NON_STAFF, NOPE, ADMIN_GONE, NOPE)},
-    "admin/kneeapp/invitation/<path:object_id>/":
-                                    {GET: (*NON_STAFF, CHANGE, CHANGE, CHANGE)},
+    **ADMIN_MATRIX,
 }
 # fmt: on
 
@@ -371,7 +196,8 @@ def test_every_url_pattern_has_an_entry():
     missing = [key for key in PATTERNS if GET not in MATRIX.get(key, {})]
     assert not missing, (
         "URL patterns without an entry in the access matrix (MATRIX in "
-        f"tests/security/test_access_matrix.py): {', '.join(missing)}"
+        "tests/security/test_access_matrix.py, or ADMIN_MATRIX in "
+        f"tests/security/matrix_admin_rows.py): {', '.join(missing)}"
     )
     gone = [key for key in MATRIX if key not in PATTERNS]
     assert not gone, f"the access matrix names URL patterns that no longer exist: {gone}"

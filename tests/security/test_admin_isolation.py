@@ -25,8 +25,8 @@ from tests.security.matrix_admin import (
     probes,
     source_field,
 )
+from tests.security.matrix_outcomes import body_text, describe
 from tests.security.matrix_requests import plan_form
-from tests.security.matrix_world import body_text, describe
 
 # The admin beyond its URLs: a physiotherapist against the *other* physiotherapist's patient.
 PHYSIO_AND_VICTIM = [

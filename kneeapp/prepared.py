@@ -119,7 +119,8 @@ class PreparedInsert:
     INSERT's SQL built and compiled once per connection instead of on every save.
 
     Saving through the ORM builds an insert query, compiles it and runs the model's save
-    machinery on every call: about as much CPU as the rest of the triage view together. The
+    machinery on every call: a third of the triage API's own CPU per request, of which this
+    spares about a third (bench/RESULTS.md, 2026-12-03 17:55). The
     statement is the same every time; only the values change, and they are prepared as the
     ORM prepares them (each field's ``pre_save``, e.g. ``auto_now_add``, then
     ``get_db_prep_save``). What this cannot do the same way goes through ``save()``: a model

@@ -10,7 +10,8 @@ the same rows, through the same cursor (counted by ``assertNumQueries`` like any
 
 Two kinds: ``PreparedQuery`` answers one model instance (``first``); ``PreparedRows`` answers
 rows of values, all of them or a window of the ordered rows (a page of the diary history and
-its count, on every visit to it).
+its count, on every visit to it). Beside them, ``PreparedInsert`` writes a new row with an
+INSERT compiled once (a triage assessment, on every check).
 
 Kept on the connection wrapper, which is per thread and per database alias: a compiled
 query and its converters are tied to their connection's backend.
@@ -20,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db import connections, router
-from django.db.models import Field, Model, QuerySet
+from django.db.models import Field, Model, QuerySet, signals, sql
 
 
 @dataclass(frozen=True)
@@ -190,3 +191,67 @@ class PreparedRows(Prepared):
             compiler=compiler,
             converters=compiler.get_converters([item[0] for item in compiler.select]),
         )
+
+
+class PreparedInsert:
+    """``insert(instance, using)``: what ``instance.save(force_insert=True, using=using)``
+    does for a new row whose primary key is already set (made by the client), with the
+    INSERT's SQL built and compiled once per connection instead of on every save.
+
+    Saving through the ORM builds an insert query, compiles it and runs the model's save
+    machinery on every call: a third of the triage API's own CPU per request, of which this
+    spares about a third (bench/RESULTS.md, 2026-12-03 17:55). The
+    statement is the same every time; only the values change, and they are prepared as the
+    ORM prepares them (each field's ``pre_save``, e.g. ``auto_now_add``, then
+    ``get_db_prep_save``). What this cannot do the same way goes through ``save()``: a model
+    with ``pre_save``/``post_save`` receivers, columns the database returns, a primary key
+    not set, a value that is an expression, an SQL with other placeholders than one per field.
+    """
+
+    def __init__(self, model: type[Model]):
+        self.model = model
+        self.attribute = f"_kneeapp_prepared_insert_{model._meta.label_lower}"
+
+    def insert(self, instance: Model, using: str) -> None:
+        meta = self.model._meta
+        if (
+            instance.pk is None
+            or meta.db_returning_fields
+            or signals.pre_save.has_listeners(self.model)
+            or signals.post_save.has_listeners(self.model)
+        ):
+            instance.save(force_insert=True, using=using)
+            return
+        connection = connections[using]
+        statement = self.statement(connection, using, instance)
+        fields = meta.local_concrete_fields
+        values = [field.pre_save(instance, add=True) for field in fields]
+        if statement is None or any(hasattr(value, "resolve_expression") for value in values):
+            instance.save(force_insert=True, using=using)
+            return
+        params = [
+            field.get_db_prep_save(value, connection=connection)
+            for field, value in zip(fields, values, strict=True)
+        ]
+        with connection.cursor() as cursor:
+            cursor.execute(statement, params)
+        instance._state.adding = False
+        instance._state.db = using
+
+    def statement(self, connection, using: str, instance: Model) -> str | None:
+        """The INSERT's SQL with one ``%s`` per field, as the ORM compiles it for ``instance``
+        (None when it has any other shape); kept on the connection."""
+        cached = getattr(connection, self.attribute, False)
+        if cached is not False:
+            return cached
+        fields = self.model._meta.local_concrete_fields
+        query = sql.InsertQuery(self.model)
+        query.insert_values(fields, [instance])
+        compiled = query.get_compiler(using=using).as_sql()
+        statement = None
+        if len(compiled) == 1:
+            text, params = compiled[0]
+            if text.count("%s") == len(fields) == len(params):
+                statement = text
+        setattr(connection, self.attribute, statement)
+        return statement

@@ -98,10 +98,10 @@ def delete(request: HttpRequest, entry_id: uuid.UUID) -> HttpResponse:
 @login_required
 @require_GET
 def history(request: HttpRequest) -> HttpResponse:
-    entries = DiaryEntry.objects.of(request.user)
+    entries = summaries.History(request.user)
     page = Paginator(entries, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
-    shown = list(page.object_list)
-    cards = summaries.cards(shown, stretch_names(request, shown))
+    shown = page.object_list
+    cards = summaries.timeline_items(shown, stretch_names(request, shown))
     return render(request, "diary/history.html", {"page": page, "cards": cards})
 
 

@@ -63,7 +63,11 @@ def database_from_url(url: str) -> dict:
             "HOST": parts.hostname or "",
             "PORT": str(parts.port or ""),
             "CONN_MAX_AGE": envint("DATABASE_CONN_MAX_AGE", 60),
-            "CONN_HEALTH_CHECKS": True,
+            # A `SELECT 1` before a kept connection's first query in each request, so that a
+            # database restarted under it is met by a silent reconnect, not a 503. It costs a
+            # round trip per request (bench/RESULTS.md, 2026-12-03: 0.2-0.4x the no-cookie
+            # floor's CPU); `false` trades one 503 per kept connection after a restart for it.
+            "CONN_HEALTH_CHECKS": envbool("DATABASE_CONN_HEALTH_CHECKS", True),
             "OPTIONS": options,
         }
     raise ImproperlyConfigured(

@@ -5,11 +5,11 @@ from dataclasses import dataclass, field, replace
 
 from django.conf import settings
 from django.core import signing
-from django.urls import reverse
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
-from reminders import snooze
+from reminders import signed, snooze
+from reminders.links import path_to
 from reminders.models import Delivery, Fallback, Kind
 
 UNSUBSCRIBE_SALT = "reminders.unsubscribe"
@@ -34,7 +34,7 @@ class Notification:
         """The email's "later" link: a page that asks, then moves the reminder."""
         if not self.later_token:
             return ""
-        return settings.SITE_URL + reverse("reminders:later", args=[self.later_token])
+        return settings.SITE_URL + path_to("reminders:later", self.later_token)
 
     @property
     def url(self) -> str:
@@ -66,7 +66,7 @@ class Notification:
         if receipt:
             data["receipt"] = receipt
         if self.later_token:
-            data["later"] = {"url": reverse("api-plan-later"), "token": self.later_token}
+            data["later"] = {"url": path_to("api-plan-later"), "token": self.later_token}
         return data
 
 
@@ -78,14 +78,14 @@ def unsubscribe_token(user, sent_at: dt.datetime) -> str:
     """Signed: the user, and when the email was sent (ms), to compare with when the email
     setting last changed. The signature's own timestamp makes it expire."""
     sent_ms = int(sent_at.timestamp() * 1000)
-    return signing.dumps(
+    return signed.dumps(
         {"u": user.pk, "c": "email", "t": sent_ms}, salt=UNSUBSCRIBE_SALT, compress=True
     )
 
 
 def unsubscribe_url(user, sent_at: dt.datetime) -> str:
     token = unsubscribe_token(user, sent_at)
-    return settings.SITE_URL + reverse("reminders:unsubscribe", args=[token])
+    return settings.SITE_URL + path_to("reminders:unsubscribe", token)
 
 
 class UnsubscribeExpired(Exception):
@@ -135,7 +135,7 @@ def what_it_says(delivery: Delivery) -> Notification:
             title=_("Time to stretch"),
             body=_("Your %(time)s stretches: %(names)s.")
             % {"time": schedule.time_of_day.strftime("%H:%M"), "names": ", ".join(names)},
-            path=reverse("reminders:plan"),
+            path=path_to("reminders:plan"),
             tag=f"stretch-{schedule.pk}-{day.isoformat()}",
             stretches=names,
             reminder={"schedule": schedule.pk, "date": day.isoformat()},
@@ -149,7 +149,7 @@ def what_it_says(delivery: Delivery) -> Notification:
                 "done or add a diary entry. You can turn these nudges off in your reminder "
                 "settings."
             ),
-            path=reverse("reminders:plan"),
+            path=path_to("reminders:plan"),
             tag=f"nudge-{delivery.slot:%Y%m%d%H}",
             **extra,
         )
@@ -157,7 +157,7 @@ def what_it_says(delivery: Delivery) -> Notification:
     return Notification(
         title=str(title),
         body=str(body),
-        path=reverse(url_name),
+        path=path_to(url_name),
         tag=f"{tag}-{delivery.doctor_alert_id}",
         **extra,
     )

@@ -11,8 +11,9 @@ import datetime as dt
 from django.core import signing
 from django.db import transaction
 from django.db.models import Q
-from django.urls import reverse
 
+from reminders import signed
+from reminders.links import path_to
 from reminders.models import Channel, Delivery, PushSubscription
 
 RECEIPT_SALT = "reminders.push-receipt"
@@ -25,11 +26,11 @@ class UnknownReceipt(Exception):
 
 
 def receipt_token(delivery_id: int, subscription_id: int) -> str:
-    return signing.dumps([delivery_id, subscription_id], salt=RECEIPT_SALT)
+    return signed.dumps([delivery_id, subscription_id], salt=RECEIPT_SALT)
 
 
 def receipt_url(delivery_id: int) -> str:
-    return reverse("api-push-receipt", args=[delivery_id])
+    return path_to("api-push-receipt", delivery_id)
 
 
 def confirm(delivery_id: int, token: str, now: dt.datetime) -> bool:

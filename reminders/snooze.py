@@ -18,8 +18,9 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core import signing
 from django.db import IntegrityError, transaction
-from django.urls import reverse
 
+from reminders import signed
+from reminders.links import path_to
 from reminders.models import Delivery, Status
 
 SNOOZE = dt.timedelta(minutes=30)
@@ -43,11 +44,11 @@ def can_snooze(delivery: Delivery) -> bool:
 
 
 def later_token(delivery: Delivery) -> str:
-    return signing.dumps([delivery.pk, delivery.patient_id], salt=LATER_SALT)
+    return signed.dumps([delivery.pk, delivery.patient_id], salt=LATER_SALT)
 
 
 def later_url(delivery: Delivery) -> str:
-    return settings.SITE_URL + reverse("reminders:later", args=[later_token(delivery)])
+    return settings.SITE_URL + path_to("reminders:later", later_token(delivery))
 
 
 def read_token(token: str) -> Delivery | None:

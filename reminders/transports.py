@@ -6,18 +6,23 @@ at one reminder carries the same idempotency key, so that a repeat after a worke
 mid-send collapses into the first: the email's Message-ID, the push message's Topic.
 
 Each transport instance serves one batch (``sending.send_batch``): ``Email`` keeps one SMTP
-connection for it; ``WebPush`` uses a kept-alive connection pool per push service origin
-and a VAPID signature per audience, both kept for the life of the worker process.
+connection for it; ``WebPush`` uses a kept-alive connection per push service origin and a
+VAPID signature per audience, both kept for the life of the worker process.
 """
 
 import base64
 import contextlib
 import hashlib
+import hmac
+import http.client
 import json
 import logging
 import os
 import smtplib
+import ssl
+import struct
 import time
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 import certifi
@@ -25,11 +30,14 @@ import http_ece
 import requests
 import urllib3
 from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from django.conf import settings
 from django.core import mail
 from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
 from django.utils import timezone
 from py_vapid import Vapid
+from urllib3.util.wait import wait_for_read
 
 from reminders import destinations
 from reminders.emails import Composer, plain_address
@@ -43,6 +51,7 @@ log = logging.getLogger(__name__)
 # older than its slot's grace is no use, a "see a doctor" alert still is a day later.
 PUSH_TTL = 60 * 60
 ALERT_PUSH_TTL = 24 * 60 * 60
+PUSH_TIMEOUT = 10  # seconds, to connect and for each read
 PUSH_MAX_PAYLOAD = 4096 - 103  # aes128gcm adds a 86-byte header, padding and a tag
 
 
@@ -114,7 +123,7 @@ class Email:
                 mailer.send_messages([parts.message()])
             else:  # the same bytes, made without the email package's objects (emails.py)
                 to = parts.to if plain_address(parts.to) else mailer.prep_address(parts.to)
-                mailer.connection.sendmail(self.sender(mailer), [to], wire)
+                sendmail(mailer.connection, self.sender(mailer), to, wire)
         except smtplib.SMTPRecipientsRefused as error:
             # 550 "no such user" is final; 450/451 (greylisting, a full mailbox) is not.
             codes = [code for code, _text in error.recipients.values()]
@@ -130,6 +139,40 @@ class Email:
         except OSError as error:  # dropped, timed out: the next message reconnects
             self.close()
             raise TransportError(f"email: {error}") from error
+
+
+def sendmail(smtp: smtplib.SMTP, sender: str, to: str, message: bytes) -> None:
+    """``smtp.sendmail(sender, [to], message)``: the same commands, the same errors. For two
+    plain addresses (each its own addr-spec) the MAIL and RCPT lines are written here, as
+    smtplib's ``quoteaddr`` would write them, instead of through the email package's address
+    parser, twice a message; the data goes through smtplib's ``data()``."""
+    if not (plain_address(sender) and plain_address(to)):
+        smtp.sendmail(sender, [to], message)
+        return
+    smtp.ehlo_or_helo_if_needed()
+    size = f" size={len(message)}" if smtp.does_esmtp and smtp.has_extn("size") else ""
+    smtp.putcmd("mail", f"from:<{sender}>{size}")
+    code, reply = smtp.getreply()
+    if code != 250:
+        abandon(smtp, code)
+        raise smtplib.SMTPSenderRefused(code, reply, sender)
+    smtp.putcmd("rcpt", f"to:<{to}>")
+    code, reply = smtp.getreply()
+    if code not in (250, 251):
+        abandon(smtp, code)
+        raise smtplib.SMTPRecipientsRefused({to: (code, reply)})
+    code, reply = smtp.data(message)
+    if code != 250:
+        abandon(smtp, code)
+        raise smtplib.SMTPDataError(code, reply)
+
+
+def abandon(smtp: smtplib.SMTP, code: int) -> None:
+    """After a refusal, as smtplib does: a 421 closes the connection, any other resets."""
+    if code == 421:
+        smtp.close()
+    else:
+        smtp._rset()
 
 
 def refused_by_server(error: smtplib.SMTPResponseException) -> TransportError:
@@ -193,20 +236,13 @@ class WebPush:
             "Content-Length": str(len(body)),
         }
         path = url.path + (f"?{url.query}" if url.query else "")
-        try:
-            response = pool_for(origin).urlopen(
-                "POST", path or "/", body=body, headers=headers, retries=False, timeout=10
-            )
-        except (urllib3.exceptions.HTTPError, OSError) as error:
-            raise TransportError(f"push: {error}") from error
-        status = response.status
+        status, wait = post(origin, path or "/", body, headers)
         if status <= 202:  # pywebpush's rule: 201 Created, 202 Accepted
             return
         if status in (404, 410):
             log.info("push subscription %s is gone (%s): deleted", subscription.pk, status)
             subscription.delete()
             raise TransportError(f"push: subscription gone ({status})", permanent=True)
-        wait = response.headers.get("Retry-After")
         if status == 429:
             raise TransportError("push: rate limited (429)", retry_after=retry_after_seconds(wait))
         if status >= 500:
@@ -219,45 +255,130 @@ class WebPush:
 REQUESTS_HEADERS = dict(requests.utils.default_headers())
 
 
-def keys_of(subscription) -> tuple[bytes, bytes]:
-    """The browser's public key and auth secret, decoded as pywebpush decodes them."""
+class BrowserKeys(NamedTuple):
+    """A subscription's keys, decoded as pywebpush decodes them; the public key read as a
+    P-256 point once (http_ece would read it again for every message)."""
+
+    point: ec.EllipticCurvePublicKey
+    public: bytes  # uncompressed, 65 bytes
+    auth: bytes
+
+
+def keys_of(subscription) -> BrowserKeys:
     key = (subscription.p256dh, subscription.auth)
     if key not in _keys:
         if len(_keys) > 10_000:
             _keys.clear()
-        p256dh, auth = (part.encode() + b"===="[: len(part) % 4] for part in key)
-        _keys[key] = (base64.urlsafe_b64decode(p256dh), base64.urlsafe_b64decode(auth))
+        p256dh, auth = (
+            base64.urlsafe_b64decode(part.encode() + b"===="[: len(part) % 4]) for part in key
+        )
+        point = ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), p256dh)
+        _keys[key] = BrowserKeys(point, p256dh, auth)
     return _keys[key]
 
 
-def encrypt(data: bytes, subscription) -> bytes:
-    """RFC 8291 aes128gcm, by http_ece as pywebpush calls it: a new ECDH key pair and a
-    random salt for every message (RFC 8291 section 2: the key pair is the message's)."""
-    receiver, auth = keys_of(subscription)
-    return http_ece.encrypt(
-        data,
-        private_key=ec.generate_private_key(ec.SECP256R1()),
-        dh=receiver,
-        auth_secret=auth,
-        version="aes128gcm",
-    )
+# RFC 8188's record size, as http_ece writes it; a payload fits one record (PUSH_MAX_PAYLOAD).
+RECORD_SIZE = 4096
+GCM_TAG = 16
+
+
+def encrypt(data: bytes, subscription, private_key=None, salt: bytes | None = None) -> bytes:
+    """RFC 8291 aes128gcm: a new ECDH key pair and a random salt for every message (RFC 8291
+    section 2: the key pair is the message's); ``private_key`` and ``salt`` only for tests.
+
+    The bytes http_ece writes for pywebpush (one record, the sender's key as its key id),
+    worked out with one-shot HMACs for the HKDFs and one AES-GCM call, instead of http_ece's
+    HKDF and cipher objects (``tests/reminders/test_webpush.py`` compares the two). A
+    payload over one record goes to http_ece."""
+    browser = keys_of(subscription)
+    private_key = private_key or ec.generate_private_key(ec.SECP256R1())
+    salt = os.urandom(16) if salt is None else salt
+    if len(data) + 1 + GCM_TAG > RECORD_SIZE:
+        return http_ece.encrypt(
+            data,
+            salt=salt,
+            private_key=private_key,
+            dh=browser.point,
+            auth_secret=browser.auth,
+            version="aes128gcm",
+        )
+    sender = private_key.public_key().public_bytes(Encoding.X962, PublicFormat.UncompressedPoint)
+    shared = private_key.exchange(ec.ECDH(), browser.point)
+    # RFC 8291 section 3.4: IKM = HKDF(auth, ECDH secret, "WebPush: info" || keys, 32).
+    info = b"WebPush: info\x00" + browser.public + sender
+    ikm = hmac.digest(hmac.digest(browser.auth, shared, "sha256"), info + b"\x01", "sha256")
+    # RFC 8188 section 2.2: the content encryption key and the nonce, from the salt.
+    prk = hmac.digest(salt, ikm, "sha256")
+    cek = hmac.digest(prk, b"Content-Encoding: aes128gcm\x00\x01", "sha256")[:16]
+    nonce = hmac.digest(prk, b"Content-Encoding: nonce\x00\x01", "sha256")[:12]
+    record = AESGCM(cek).encrypt(nonce, data + b"\x02", None)  # 2: the last record
+    return salt + struct.pack("!IB", RECORD_SIZE, len(sender)) + sender + record
 
 
 # A VAPID signature (RFC 8292) is good for at most 24 hours; ours for 12, reused until this
 # much of that is left, so a push service never sees one about to expire.
 VAPID_LIFETIME = 12 * 60 * 60
 VAPID_MARGIN = 10 * 60
-# In this process: a connection pool per push service origin (its connections kept alive),
-# the VAPID Authorization header per audience, with its expiry, and the browsers' keys
-# decoded. Keyed by process id, so a forked pool process never shares a parent's sockets.
+# In this process: a connection per push service origin (kept alive; a urllib3 pool through
+# a proxy), the VAPID Authorization header per audience, with its expiry, and the browsers'
+# keys decoded. Keyed by process id, so a forked pool process never shares a parent's sockets.
+_connections: dict[tuple[int, str], http.client.HTTPConnection | None] = {}
 _pools: dict[tuple[int, str], tuple[urllib3.PoolManager, urllib3.HTTPConnectionPool]] = {}
 _signatures: dict[tuple, tuple[str, int]] = {}
-_keys: dict[tuple[str, str], tuple[bytes, bytes]] = {}
+_keys: dict[tuple[str, str], BrowserKeys] = {}
 
 
 def origin_of(endpoint: str) -> str:
     url = urlsplit(endpoint)
     return f"{url.scheme}://{url.netloc}"
+
+
+def post(origin: str, path: str, body: bytes, headers: dict) -> tuple[int, str | None]:
+    """POST to the push service: its status and Retry-After. Straight through the
+    process's kept-alive http.client connection (what urllib3 wraps, without its pool's
+    per-request work: about a fifth of a push's CPU), or through urllib3's pool when a proxy
+    is set (``pool_for``)."""
+    connection = connection_for(origin)
+    if connection is None:
+        try:
+            response = pool_for(origin).urlopen(
+                "POST", path, body=body, headers=headers, retries=False, timeout=PUSH_TIMEOUT
+            )
+        except (urllib3.exceptions.HTTPError, OSError) as error:
+            raise TransportError(f"push: {error}") from error
+        return response.status, response.headers.get("Retry-After")
+    if connection.sock is not None and wait_for_read(connection.sock, timeout=0.0):
+        connection.close()  # closed by the service while idle (urllib3 checks the same)
+    try:
+        connection.request("POST", path, body=body, headers=headers)
+        response = connection.getresponse()
+        response.read()  # the whole answer, so that the connection can carry the next
+    except (http.client.HTTPException, OSError) as error:
+        connection.close()
+        raise TransportError(f"push: {error}") from error
+    return response.status, response.getheader("Retry-After")
+
+
+def connection_for(origin: str) -> http.client.HTTPConnection | None:
+    """This process's connection to a push service (opened at its first request, kept
+    alive, opened again when closed), certificates checked against the same CA bundle as
+    requests (certifi); None when HTTPS_PROXY or HTTP_PROXY applies to it."""
+    key = (os.getpid(), origin)
+    if key not in _connections:
+        url = urlsplit(origin)
+        if requests.utils.get_environ_proxies(origin).get(url.scheme):
+            _connections[key] = None
+        elif url.scheme == "https":
+            context = ssl.create_default_context(cafile=certifi.where())
+            context.set_alpn_protocols(["http/1.1"])
+            _connections[key] = http.client.HTTPSConnection(
+                url.hostname, url.port, timeout=PUSH_TIMEOUT, context=context
+            )
+        else:
+            _connections[key] = http.client.HTTPConnection(
+                url.hostname, url.port, timeout=PUSH_TIMEOUT
+            )
+    return _connections[key]
 
 
 def pool_for(origin: str) -> urllib3.HTTPConnectionPool:

@@ -1,10 +1,13 @@
 """Saved symptom-checker assessments."""
 
+import contextlib
 import uuid
 
 from django.conf import settings
 from django.db import IntegrityError, models, transaction
 from django.utils.translation import gettext_lazy as _
+
+from kneeapp.prepared import PreparedInsert
 
 
 class Urgency(models.TextChoices):
@@ -23,6 +26,19 @@ class Urgency(models.TextChoices):
 
 class AssessmentIdTaken(Exception):
     """The client-made id is already used by an assessment of someone else."""
+
+
+def savepoint_if_in_transaction(using: str):
+    """What lets an INSERT fail on a unique key without breaking the transaction around it.
+
+    Outside a transaction (autocommit: every request here) the INSERT is one statement that
+    commits or fails on its own, so a transaction of its own would only add a BEGIN and a
+    COMMIT, two round trips, to every save. Inside one (a caller's ``atomic``, the tests),
+    PostgreSQL aborts the whole transaction on an error unless it was under a savepoint.
+    """
+    if transaction.get_connection(using).in_atomic_block:
+        return transaction.atomic(using=using)
+    return contextlib.nullcontext()
 
 
 class AssessmentQuerySet(models.QuerySet):
@@ -47,12 +63,15 @@ class AssessmentQuerySet(models.QuerySet):
             "urgency": result["urgency"],
             "knowledge_version": result["knowledge_version"],
         }
-        if id is None:
-            return self.create(**fields), True
+        assessment = self.model(**fields) if id is None else self.model(id=id, **fields)
+        self._for_write = True  # as create() does: self.db is then the database for writes
         try:
-            with transaction.atomic():
-                return self.create(id=id, **fields), True
+            with savepoint_if_in_transaction(self.db):
+                ASSESSMENT_INSERT.insert(assessment, using=self.db)
+            return assessment, True
         except IntegrityError:
+            if id is None:
+                raise
             existing = self.filter(pk=id).first()
             # Only its owner may send an id again: an anonymous assessment has none, so
             # knowing its id must not be a way to read it back.
@@ -102,3 +121,7 @@ class Assessment(models.Model):
         """The contract's result plus the id, and ``unsure`` when not empty: the API's answer."""
         extra = {"unsure": self.unsure} if self.unsure else {}
         return {"id": str(self.id), **self.result, **extra}
+
+
+# One is saved on every run of the checker by a signed-in or anonymous person alike.
+ASSESSMENT_INSERT = PreparedInsert(Assessment)

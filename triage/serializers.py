@@ -4,6 +4,8 @@ from rest_framework import serializers
 
 from triage.knowledge import AnswersError, load_knowledge, validate_answers, validate_unsure
 
+UNSURE_MAX_LENGTH = 20
+
 
 class TextUUIDField(serializers.UUIDField):
     """A UUID written as text: DRF's own field also takes a number (even ``false``) as one."""
@@ -31,7 +33,7 @@ class AssessmentRequestSerializer(serializers.Serializer):
     unsure = serializers.ListField(
         child=serializers.CharField(),
         required=False,
-        max_length=20,
+        max_length=UNSURE_MAX_LENGTH,
         help_text="Red-flag finding ids the patient answered 'not sure' to (contract rule 9); "
         "each at least `see_doctor`. A finding may not be both answered and unsure.",
     )

@@ -3,8 +3,9 @@
 import uuid
 
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connections, transaction
 
+from diary import summaries
 from diary.models import DiaryEntry
 from tests.diary.conftest import make_entries
 
@@ -123,6 +124,25 @@ def test_the_history_shows_only_my_entries(patient_client, patient, other_patien
     html = patient_client.get("/diary/history/").content.decode()
     assert all(str(entry.pk) in html for entry in mine)
     assert str(theirs[0].pk) not in html
+
+
+def test_the_historys_compiled_queries_answer_what_the_orm_answers(patient, other_patient):
+    make_entries(patient, 45)
+    make_entries(other_patient, 3)
+    DiaryEntry.objects.filter(patient=patient).update(red_flags=["breathless"], notes="<b>")
+    for person, expected in ((patient, 45), (other_patient, 3)):
+        history = summaries.History(person)
+        assert history.count() == expected
+        for window in (slice(0, 30), slice(30, 60), slice(2, 3)):
+            orm = DiaryEntry.objects.of(person)[window]
+            assert [tuple(row) for row in history[window]] == [
+                tuple(getattr(entry, field) for field in summaries.Shown._fields) for entry in orm
+            ]
+    stranger = summaries.History(type("Nobody", (), {"pk": -5})())
+    assert stranger.count() == 0 and stranger[0:30] == []
+    db = DiaryEntry.objects.db
+    for prepared in (summaries._shown(), summaries._counted()):
+        assert prepared.compiled(db, connections[db]) is not None  # not the ORM's fallback
 
 
 @pytest.mark.parametrize("count", [10, 400])

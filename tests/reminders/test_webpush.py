@@ -2,16 +2,21 @@
 
 import datetime as dt
 import json
+import os
+import socket
 import time
 
+import http_ece
 import pytest
+import urllib3
+from cryptography.hazmat.primitives.asymmetric import ec
 
 from reminders import sending, tasks, transports
 from reminders.models import Channel, Delivery, PushSubscription, Status
 from reminders.transports import PUSH_TTL, TransportError
 from reminders.vapid import vapid_keys
 from tests.reminders.conftest import stretch_delivery
-from tests.reminders.peers import verify_vapid
+from tests.reminders.peers import BrowserSubscription, b64url, unb64url, verify_vapid
 
 
 @pytest.fixture(autouse=True)
@@ -138,7 +143,7 @@ def test_a_worker_reuses_one_kept_alive_connection_per_push_service(push_deliver
     assert tasks.send_deliveries(ids[2:]) == 2  # the next batch, in the same process
     assert len(endpoint.requests) == 4
     assert len({request.peer for request in endpoint.requests}) == 1  # one kept-alive connection
-    assert transports.pool_for(endpoint.url) is transports.pool_for(endpoint.url)
+    assert transports.connection_for(endpoint.url) is transports.connection_for(endpoint.url)
 
 
 def test_the_vapid_signature_is_reused_within_its_lifetime_and_renewed_after(
@@ -161,3 +166,41 @@ def test_the_vapid_signature_is_reused_within_its_lifetime_and_renewed_after(
     renewed = endpoint.requests[2].headers["authorization"]
     assert renewed != endpoint.requests[0].headers["authorization"]
     assert verify_vapid(renewed, endpoint.url)["claims"]["exp"] > expires
+
+
+def test_a_connection_the_push_service_closed_while_idle_is_opened_again(push_delivery, endpoint):
+    ids = [push_delivery.pk, *more_push_deliveries(push_delivery, 1)]
+    assert tasks.send_deliveries(ids[:1]) == 1
+    connection = transports.connection_for(endpoint.url)
+    connection.sock.shutdown(socket.SHUT_RDWR)  # as if the service had hung up
+    assert tasks.send_deliveries(ids[1:]) == 1
+    assert len(endpoint.requests) == 2
+    assert Delivery.objects.get(pk=ids[1]).status == Status.SENT
+
+
+def test_through_a_proxy_a_push_goes_by_urllib3s_proxy_pool(monkeypatch):
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")
+    origin = "https://push.proxied.example"
+    assert transports.connection_for(origin) is None
+    transports.pool_for(origin)
+    assert isinstance(transports._pools[(os.getpid(), origin)][0], urllib3.ProxyManager)
+
+
+@pytest.mark.parametrize("size", [1, 300, transports.PUSH_MAX_PAYLOAD, 5000])
+def test_the_encryption_is_http_eces_byte_for_byte(size):
+    """RFC 8291 aes128gcm written out (transports.encrypt), against http_ece as pywebpush
+    calls it, for the same sender key and salt; a payload over one record is http_ece's."""
+    browser = BrowserSubscription()
+    subscription = PushSubscription(p256dh=browser.p256dh, auth=b64url(browser.auth))
+    data, key, salt = os.urandom(size), ec.generate_private_key(ec.SECP256R1()), os.urandom(16)
+    ours = transports.encrypt(data, subscription, private_key=key, salt=salt)
+    theirs = http_ece.encrypt(
+        data,
+        salt=salt,
+        private_key=key,
+        dh=unb64url(browser.p256dh),
+        auth_secret=browser.auth,
+        version="aes128gcm",
+    )
+    assert ours == theirs
+    assert browser.decrypt(ours) == data

@@ -197,3 +197,118 @@ def test_an_anonymous_assessment_cannot_be_read_back_by_posting_its_id_again(
         assert again.status_code == 409
         assert "urgency" not in again.json() and "night_pain" not in again.content.decode()
     assert Assessment.objects.get().answers == {"night_pain": True}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_as_in_production_an_id_again_is_still_200_or_409(
+    patient, patient_client, other_patient_client
+):
+    """A request runs in autocommit, where the save is one INSERT with no transaction or
+    savepoint of its own: a taken id must still answer 200 to its owner and 409 to others,
+    and leave the connection usable (the tests above run inside a transaction)."""
+    client_id = str(uuid.uuid4())
+    first = post(patient_client, {"id": client_id, "answers": {"heard_pop": True}})
+    assert first.status_code == 201
+    assert post(patient_client, {"id": client_id, "answers": {}}).json() == first.json()
+    assert post(other_patient_client, {"id": client_id, "answers": {}}).status_code == 409
+    saved = Assessment.objects.get(pk=client_id)
+    assert (saved.user, saved.answers, saved.urgency) == (
+        patient,
+        {"heard_pop": True},
+        "see_doctor",
+    )
+    assert saved.as_json() == first.json() and saved.created_at is not None
+
+
+SAVES = [
+    {"answers": {"heard_pop": True, "age": 45}},
+    {"answers": {"calf_swelling": None, "age": 45.0}, "extra": 1},
+    {"answers": {}, "unsure": ["breathless", "chest_pain"]},
+    {"answers": {}, "id": "NEW"},
+    {"answers": {}, "id": "{NEW}"},
+    {"answers": {"age": 121}},
+    {"answers": {"calf_swel": True}},
+    {"answers": {}, "unsure": [" breathless "]},
+    {"answers": {}, "unsure": ["breathless"] * 21},
+    {"answers": {}, "unsure": "breathless"},
+    {"answers": {}, "unsure": ["", None]},
+    {"answers": {}, "unsure": ["age"]},
+    {"answers": {"breathless": True}, "unsure": ["breathless"]},
+    {"answers": {}, "unsure": None},
+    {"answers": []},
+    {"answers": None},
+    {},
+    [],
+    {"answers": {}, "id": None},
+    {"answers": {}, "id": 5},
+    {"answers": {}, "id": "not-a-uuid"},
+    '{"answers": {"age": NaN}}',
+    '{"answers": ',
+    '\ufeff{"answers": {}}',
+    "[" * 50_000,
+]
+UNUSUAL = [
+    {},
+    {"QUERY_STRING": "format=json"},
+    {"HTTP_ACCEPT": "text/html"},
+    {"HTTP_ACCEPT": "application/json; indent=4"},
+    {"CONTENT_TYPE": "application/json; charset=latin-1"},
+    {"CONTENT_TYPE": "application/json; version=2"},
+]
+
+
+@pytest.mark.parametrize("extra", UNUSUAL, ids=repr)
+@pytest.mark.parametrize("body", SAVES, ids=lambda body: repr(body)[:40])
+def test_the_quick_save_answers_exactly_as_drf_and_the_serializer_do(
+    patient, anonymous_client, monkeypatch, body, extra
+):
+    """triage.api.Assessments.quick_save answers a phone's ordinary save without DRF: every
+    answer it gives must be DRF's, status, body and headers, signed in (with and without the
+    CSRF token) or not; whatever it leaves to DRF is DRF's anyway."""
+    from django.conf import settings
+    from django.test import Client
+
+    from triage.api import Assessments
+
+    def send(client, **headers):
+        text = body if isinstance(body, str) else json.dumps(body)
+        text = text.replace("NEW", str(uuid.uuid4()))
+        response = post(client, text.encode(), **(extra | headers))
+        seen = {name: response.get(name) for name in ("Content-Type", "Allow", "Vary")}
+        content = response.json() if response.status_code in (200, 201) else response.content
+        if isinstance(content, dict):
+            assert uuid.UUID(content.pop("id"))
+        return response.status_code, seen, content
+
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(patient)
+    browser.get("/diary/")  # the CSRF cookie, as a page sets it
+    token = {"HTTP_X_CSRFTOKEN": browser.cookies[settings.CSRF_COOKIE_NAME].value}
+
+    def answers():
+        return [send(anonymous_client), send(browser), send(browser, **token)]
+
+    quick = answers()
+    monkeypatch.setattr(Assessments, "quick_save", lambda self, request: None)
+    assert answers() == quick
+
+
+def test_an_ordinary_save_signed_in_or_not_is_the_quick_saves(
+    patient_client, anonymous_client, monkeypatch
+):
+    from triage.api import Assessments
+
+    answered = []
+    quick_save = Assessments.quick_save
+
+    def spying(self, request):
+        response = quick_save(self, request)
+        answered.append(response is not None)
+        return response
+
+    monkeypatch.setattr(Assessments, "quick_save", spying)
+    for client in (patient_client, anonymous_client):
+        body = {"id": str(uuid.uuid4()), "answers": {"heard_pop": True}, "unsure": ["breathless"]}
+        assert post(client, body).status_code == 201
+        assert post(client, {"answers": {"age": 500}}).status_code == 400
+    assert answered == [True, False, True, False]

@@ -56,17 +56,16 @@ def database_from_url(url: str) -> dict:
     if parts.scheme in ("postgres", "postgresql"):
         options = {key: values[-1] for key, values in parse_qs(parts.query).items()}
         return {
-            "ENGINE": "django.db.backends.postgresql",
+            "ENGINE": "kneeapp.postgresql",  # Django's, with a cheaper health check
             "NAME": unquote(parts.path.lstrip("/")),
             "USER": unquote(parts.username or ""),
             "PASSWORD": unquote(parts.password or ""),
             "HOST": parts.hostname or "",
             "PORT": str(parts.port or ""),
             "CONN_MAX_AGE": envint("DATABASE_CONN_MAX_AGE", 60),
-            # A `SELECT 1` before a kept connection's first query in each request, so that a
-            # database restarted under it is met by a silent reconnect, not a 503. It costs a
-            # round trip per request (bench/RESULTS.md, 2026-12-03: 0.2-0.4x the no-cookie
-            # floor's CPU); `false` trades one 503 per kept connection after a restart for it.
+            # Before a kept connection's first query in each request, a check that the server
+            # has not closed it (a restart is met by a silent reconnect, not a 503): without a
+            # round trip while its socket is quiet (kneeapp/postgresql/base.py).
             "CONN_HEALTH_CHECKS": envbool("DATABASE_CONN_HEALTH_CHECKS", True),
             "OPTIONS": options,
         }

@@ -53,7 +53,7 @@ def test_production_uses_host_prefixed_secure_cookies_and_hsts():
         "__Host-csrftoken",
         "True",
         "True",
-        "django.db.backends.postgresql",
+        "kneeapp.postgresql",
         "redis://cache.internal:6379/0",
     ], result.stderr
 

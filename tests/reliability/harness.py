@@ -29,6 +29,25 @@ PASSWORD = "a-long-test-password-42"
 DUE = "2026-06-01T07:00:00+00:00"
 
 
+def terminate_backend(pid: int) -> None:
+    """End the PostgreSQL server process ``pid`` from a second connection, as an administrator
+    or a failover would, and wait until it has gone (its goodbye is then on its socket)."""
+    server = connection.settings_dict
+    with psycopg.connect(
+        dbname=server["NAME"],
+        user=server["USER"],
+        host=server["HOST"],
+        port=server["PORT"],
+        autocommit=True,
+    ) as other:
+        other.execute("SELECT pg_terminate_backend(%s)", [pid])
+        for _ in range(100):
+            still = other.execute("SELECT FROM pg_stat_activity WHERE pid = %s", [pid])
+            if still.fetchone() is None:
+                return
+            time.sleep(0.01)
+
+
 def stays_false(condition, seconds: float, interval: float = 0.1) -> bool:
     """True if ``condition`` stayed falsy for ``seconds`` (to see that nothing more happens)."""
     deadline = time.monotonic() + seconds

@@ -9,13 +9,13 @@ the session table is renamed away for the request.
 
 from contextlib import contextmanager
 
-import psycopg
 import pytest
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
 from kneeapp.models import UserSession
+from tests.reliability.harness import terminate_backend
 
 MESSAGE = "We could not save this just now, so nothing was changed."
 
@@ -27,15 +27,7 @@ def session_store_lost():
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_backend_pid()")
             (pid,) = cursor.fetchone()
-        server = connection.settings_dict
-        with psycopg.connect(
-            dbname=server["NAME"],
-            user=server["USER"],
-            host=server["HOST"],
-            port=server["PORT"],
-            autocommit=True,
-        ) as other:
-            other.execute("SELECT pg_terminate_backend(%s)", [pid])
+        terminate_backend(pid)
         try:
             yield
         finally:

@@ -174,7 +174,8 @@ def floor(envelopes, push_url: str, pushes: int, smtp_port: int, arrivals: Arriv
     import requests
     from pywebpush import WebPusher
 
-    from reminders.transports import PUSH_TTL, vapid_authorization
+    from reminders.transports import PUSH_TTL
+    from reminders.vapid import vapid_authorization
     from tests.reminders.peers import BrowserSubscription, b64url
 
     browser = BrowserSubscription()

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from kneeapp.prepared import PreparedQuery, Stand
 from reminders.models import Completion, PlanItem, ReminderSchedule, StretchPlan
-from reminders.models.plans import slots_done
+from reminders.models.completions import slots_done
 
 # How far back a "done" may be recorded (a notification tapped the next morning still counts).
 DONE_LATEST_DAYS_AGO = 7

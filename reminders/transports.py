@@ -7,43 +7,35 @@ mid-send collapses into the first: the email's Message-ID, the push message's To
 
 Each transport instance serves one batch (``sending.send_batch``): ``Email`` keeps one SMTP
 connection for it; ``WebPush`` uses a kept-alive connection per push service origin and a
-VAPID signature per audience, both kept for the life of the worker process.
+VAPID signature per audience (``reminders.vapid``), both kept for the life of the worker
+process, and encrypts each message for its browser (``reminders.push_encryption``).
 """
 
-import base64
 import contextlib
 import hashlib
-import hmac
 import http.client
 import json
 import logging
 import os
 import smtplib
 import ssl
-import struct
-import time
-from typing import NamedTuple
 from urllib.parse import urlsplit
 
 import certifi
-import http_ece
 import requests
 import urllib3
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from django.conf import settings
 from django.core import mail
 from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
 from django.utils import timezone
-from py_vapid import Vapid
 from urllib3.util.wait import wait_for_read
 
 from reminders import destinations
 from reminders.emails import Composer, plain_address
 from reminders.notifications import Notification
+from reminders.push_encryption import encrypt
 from reminders.receipts import receipt_token, receipt_url
-from reminders.vapid import vapid_keys
+from reminders.vapid import vapid_authorization
 
 log = logging.getLogger(__name__)
 
@@ -255,77 +247,10 @@ class WebPush:
 REQUESTS_HEADERS = dict(requests.utils.default_headers())
 
 
-class BrowserKeys(NamedTuple):
-    """A subscription's keys, decoded as pywebpush decodes them; the public key read as a
-    P-256 point once (http_ece would read it again for every message)."""
-
-    point: ec.EllipticCurvePublicKey
-    public: bytes  # uncompressed, 65 bytes
-    auth: bytes
-
-
-def keys_of(subscription) -> BrowserKeys:
-    key = (subscription.p256dh, subscription.auth)
-    if key not in _keys:
-        if len(_keys) > 10_000:
-            _keys.clear()
-        p256dh, auth = (
-            base64.urlsafe_b64decode(part.encode() + b"===="[: len(part) % 4]) for part in key
-        )
-        point = ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), p256dh)
-        _keys[key] = BrowserKeys(point, p256dh, auth)
-    return _keys[key]
-
-
-# RFC 8188's record size, as http_ece writes it; a payload fits one record (PUSH_MAX_PAYLOAD).
-RECORD_SIZE = 4096
-GCM_TAG = 16
-
-
-def encrypt(data: bytes, subscription, private_key=None, salt: bytes | None = None) -> bytes:
-    """RFC 8291 aes128gcm: a new ECDH key pair and a random salt for every message (RFC 8291
-    section 2: the key pair is the message's); ``private_key`` and ``salt`` only for tests.
-
-    The bytes http_ece writes for pywebpush (one record, the sender's key as its key id),
-    worked out with one-shot HMACs for the HKDFs and one AES-GCM call, instead of http_ece's
-    HKDF and cipher objects (``tests/reminders/test_webpush.py`` compares the two). A
-    payload over one record goes to http_ece."""
-    browser = keys_of(subscription)
-    private_key = private_key or ec.generate_private_key(ec.SECP256R1())
-    salt = os.urandom(16) if salt is None else salt
-    if len(data) + 1 + GCM_TAG > RECORD_SIZE:
-        return http_ece.encrypt(
-            data,
-            salt=salt,
-            private_key=private_key,
-            dh=browser.point,
-            auth_secret=browser.auth,
-            version="aes128gcm",
-        )
-    sender = private_key.public_key().public_bytes(Encoding.X962, PublicFormat.UncompressedPoint)
-    shared = private_key.exchange(ec.ECDH(), browser.point)
-    # RFC 8291 section 3.4: IKM = HKDF(auth, ECDH secret, "WebPush: info" || keys, 32).
-    info = b"WebPush: info\x00" + browser.public + sender
-    ikm = hmac.digest(hmac.digest(browser.auth, shared, "sha256"), info + b"\x01", "sha256")
-    # RFC 8188 section 2.2: the content encryption key and the nonce, from the salt.
-    prk = hmac.digest(salt, ikm, "sha256")
-    cek = hmac.digest(prk, b"Content-Encoding: aes128gcm\x00\x01", "sha256")[:16]
-    nonce = hmac.digest(prk, b"Content-Encoding: nonce\x00\x01", "sha256")[:12]
-    record = AESGCM(cek).encrypt(nonce, data + b"\x02", None)  # 2: the last record
-    return salt + struct.pack("!IB", RECORD_SIZE, len(sender)) + sender + record
-
-
-# A VAPID signature (RFC 8292) is good for at most 24 hours; ours for 12, reused until this
-# much of that is left, so a push service never sees one about to expire.
-VAPID_LIFETIME = 12 * 60 * 60
-VAPID_MARGIN = 10 * 60
 # In this process: a connection per push service origin (kept alive; a urllib3 pool through
-# a proxy), the VAPID Authorization header per audience, with its expiry, and the browsers'
-# keys decoded. Keyed by process id, so a forked pool process never shares a parent's sockets.
+# a proxy). Keyed by process id, so a forked pool process never shares a parent's sockets.
 _connections: dict[tuple[int, str], http.client.HTTPConnection | None] = {}
 _pools: dict[tuple[int, str], tuple[urllib3.PoolManager, urllib3.HTTPConnectionPool]] = {}
-_signatures: dict[tuple, tuple[str, int]] = {}
-_keys: dict[tuple[str, str], BrowserKeys] = {}
 
 
 def origin_of(endpoint: str) -> str:
@@ -395,20 +320,6 @@ def pool_for(origin: str) -> urllib3.HTTPConnectionPool:
             manager = urllib3.PoolManager(**options)
         _pools[key] = (manager, manager.connection_from_url(origin))  # the manager owns it
     return _pools[key][1]
-
-
-def vapid_authorization(audience: str) -> str:
-    """``vapid t=<JWT>,k=<public key>`` for this audience, signed once per lifetime."""
-    keys = vapid_keys()
-    key = (audience, settings.VAPID_SUBJECT, keys.private_key)
-    now = int(time.time())
-    header, expires = _signatures.get(key, ("", 0))
-    if expires - VAPID_MARGIN <= now:
-        expires = now + VAPID_LIFETIME
-        claims = {"sub": settings.VAPID_SUBJECT, "aud": audience, "exp": expires}
-        header = Vapid.from_string(private_key=keys.private_key).sign(claims)["Authorization"]
-        _signatures[key] = (header, expires)
-    return header
 
 
 def push_payload(notification: Notification, subscription) -> str:

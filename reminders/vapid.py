@@ -1,4 +1,4 @@
-"""The VAPID key pair that signs our Web Push requests.
+"""The VAPID key pair that signs our Web Push requests, and the signature (RFC 8292) itself.
 
 Production sets VAPID_PRIVATE_KEY (PEM, or raw base64url) and VAPID_PUBLIC_KEY (base64url of
 the uncompressed point, as browsers want it for ``applicationServerKey``). Without them, a pair
@@ -7,12 +7,14 @@ is generated once into ``var/vapid.json`` so that the embedded default works on 
 
 import base64
 import json
+import time
 from dataclasses import dataclass
 from functools import cache
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from django.conf import settings
+from py_vapid import Vapid
 
 
 @dataclass(frozen=True)
@@ -48,3 +50,25 @@ def vapid_keys() -> VapidKeys:
         path.chmod(0o600)
     data = json.loads(path.read_text())
     return VapidKeys(data["private_key"], data["public_key"])
+
+
+# A VAPID signature (RFC 8292) is good for at most 24 hours; ours for 12, reused until this
+# much of that is left, so a push service never sees one about to expire.
+VAPID_LIFETIME = 12 * 60 * 60
+VAPID_MARGIN = 10 * 60
+# The Authorization header per audience in this process, with its expiry.
+_signatures: dict[tuple, tuple[str, int]] = {}
+
+
+def vapid_authorization(audience: str) -> str:
+    """``vapid t=<JWT>,k=<public key>`` for this audience, signed once per lifetime."""
+    keys = vapid_keys()
+    key = (audience, settings.VAPID_SUBJECT, keys.private_key)
+    now = int(time.time())
+    header, expires = _signatures.get(key, ("", 0))
+    if expires - VAPID_MARGIN <= now:
+        expires = now + VAPID_LIFETIME
+        claims = {"sub": settings.VAPID_SUBJECT, "aud": audience, "exp": expires}
+        header = Vapid.from_string(private_key=keys.private_key).sign(claims)["Authorization"]
+        _signatures[key] = (header, expires)
+    return header

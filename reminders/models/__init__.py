@@ -2,7 +2,8 @@
 
 - ``exercises``: the exercise library, shared and each physiotherapist's own;
 - ``templates``: plan templates, from which a physiotherapist starts a plan in one step;
-- ``plans``: stretch plans, their reminder times and the "done" marks;
+- ``plans``: stretch plans and their reminder times;
+- ``completions``: the patient's "done" marks, with how it felt;
 - ``deliveries``: every reminder sent (one row per send) and the push subscriptions;
 - ``alerts``: doctor alerts (symptoms persisting, check-ins) that deliveries may carry;
 - ``attention``: the physiotherapist's reviews of who needs attention.
@@ -10,6 +11,7 @@
 
 from reminders.models.alerts import AlertKind, DoctorAlert
 from reminders.models.attention import AttentionReview, PatientNeedingAttention
+from reminders.models.completions import Completion, Effort
 from reminders.models.deliveries import (
     SILENCE,
     STRETCH_GRACE,
@@ -30,8 +32,6 @@ from reminders.models.exercises import (
 )
 from reminders.models.plans import (
     EVERY_DAY,
-    Completion,
-    Effort,
     PlanItem,
     ReminderSchedule,
     StretchPlan,

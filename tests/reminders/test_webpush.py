@@ -11,7 +11,7 @@ import pytest
 import urllib3
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from reminders import sending, tasks, transports
+from reminders import push_encryption, sending, tasks, transports, vapid
 from reminders.models import Channel, Delivery, PushSubscription, Status
 from reminders.transports import PUSH_TTL, TransportError
 from reminders.vapid import vapid_keys
@@ -160,8 +160,8 @@ def test_the_vapid_signature_is_reused_within_its_lifetime_and_renewed_after(
     expires = signed[0]["claims"]["exp"]
     assert started + 60 * 60 < expires <= time.time() + 24 * 60 * 60  # RFC 8292: at most 24 h
     # Close to its expiry (within the margin), the next push gets a new signature.
-    later = expires - transports.VAPID_MARGIN + 1
-    monkeypatch.setattr(transports.time, "time", lambda: later)
+    later = expires - vapid.VAPID_MARGIN + 1
+    monkeypatch.setattr(vapid.time, "time", lambda: later)
     assert sending.send(third)
     renewed = endpoint.requests[2].headers["authorization"]
     assert renewed != endpoint.requests[0].headers["authorization"]
@@ -188,12 +188,12 @@ def test_through_a_proxy_a_push_goes_by_urllib3s_proxy_pool(monkeypatch):
 
 @pytest.mark.parametrize("size", [1, 300, transports.PUSH_MAX_PAYLOAD, 5000])
 def test_the_encryption_is_http_eces_byte_for_byte(size):
-    """RFC 8291 aes128gcm written out (transports.encrypt), against http_ece as pywebpush
+    """RFC 8291 aes128gcm written out (push_encryption.encrypt), against http_ece as pywebpush
     calls it, for the same sender key and salt; a payload over one record is http_ece's."""
     browser = BrowserSubscription()
     subscription = PushSubscription(p256dh=browser.p256dh, auth=b64url(browser.auth))
     data, key, salt = os.urandom(size), ec.generate_private_key(ec.SECP256R1()), os.urandom(16)
-    ours = transports.encrypt(data, subscription, private_key=key, salt=salt)
+    ours = push_encryption.encrypt(data, subscription, private_key=key, salt=salt)
     theirs = http_ece.encrypt(
         data,
         salt=salt,

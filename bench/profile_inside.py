@@ -10,6 +10,7 @@ the view, its templates). The work that happens lazily, wherever it is first ask
 CPU time of this process (``time.thread_time``): the database's own work is not in it.
 """
 
+import gc
 import itertools
 import json
 import statistics
@@ -30,6 +31,8 @@ LAZY = [
     ("django.contrib.auth", "get_user", "user: fetch"),
     ("kneeapp.consent", "must_consent", "consent: check"),
 ]
+# The garbage collector's pauses, timed by gc.callbacks wherever a request set them off.
+COLLECTING = "garbage collection"
 
 spent = defaultdict(int)  # label -> nanoseconds in the requests measured so far
 _positions = itertools.count()
@@ -71,6 +74,18 @@ def instrument_lazy_work() -> None:
         for parent in parents:
             owner = getattr(owner, parent)
         setattr(owner, name, timed(getattr(owner, name), label))
+
+
+def time_collections() -> None:
+    started = []
+
+    def callback(phase, info):
+        if phase == "start":
+            started.append(time.thread_time_ns())
+        elif started:
+            spent[COLLECTING] += time.thread_time_ns() - started.pop()
+
+    gc.callbacks.append(callback)
 
 
 def call(handler, request_environ: dict) -> tuple[int, dict, bytes]:
@@ -160,6 +175,7 @@ def main(email: str, password: str, requests: int, rounds: int) -> None:
     with override_settings(MIDDLEWARE=chain):
         handler = WSGIHandler()
     instrument_lazy_work()
+    time_collections()
     browser = Browser(handler, email, password)
     names = layer_names(middleware)
     report = {}
@@ -179,7 +195,7 @@ def main(email: str, password: str, requests: int, rounds: int) -> None:
             for n in range(1, len(names)):
                 layers[names[n]] = inside[n] - inside[n - 1]
             layers["WSGI handler, request and response objects"] = total - inside[-1]
-            lazy = {label: spent[label] for _, _, label in LAZY}
+            lazy = {label: spent[label] for label in [*(label for *_, label in LAZY), COLLECTING]}
             per_round.append({"total": total, "layers": layers, "lazy": lazy})
         report[label] = summarise(per_round, requests)
     json.dump(report, sys.stdout)

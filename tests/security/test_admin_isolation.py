@@ -123,8 +123,10 @@ def test_a_plan_form_cannot_reach_another_physiotherapists_plan(world, db, perso
     client = world.client(persona)
     own_url = reverse("admin:reminders_stretchplan_change", args=[own.pk])
     their_url = reverse("admin:reminders_stretchplan_change", args=[theirs.pk])
-    # A copy starts tomorrow: one starting the same day as the patient's plan would overlap it.
-    tomorrow = (own.patient.today() + dt.timedelta(days=1)).isoformat()
+    # A copy starts the day after the own plan's start as the first post sets it (the form's
+    # date is the first patient's today, which may be a day off the other's time zone): one
+    # starting the same day would overlap it.
+    tomorrow = (dt.date.fromisoformat(data["starts_on"]) + dt.timedelta(days=1)).isoformat()
     responses = [
         client.post(own_url, data),
         client.post(their_url, data | {"_saveasnew": "Save as new", "starts_on": tomorrow}),

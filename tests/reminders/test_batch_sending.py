@@ -44,16 +44,38 @@ def queries_to_send(ids: list[int]) -> int:
     return len(queries)
 
 
-def test_a_batch_takes_a_few_queries_and_one_outcome_write_per_row(physiotherapist, endpoint):
-    """A claim and a read for the batch, whatever its size; then each row's outcome, written
-    on its own as soon as it was accepted (SECURITY.md: what a killed worker may repeat)."""
-    small = due_reminders(physiotherapist, endpoint, 2)
-    large = due_reminders(physiotherapist, endpoint, 12, start=2)
-    per_batch_small = queries_to_send(small) - len(small)
-    per_batch_large = queries_to_send(large) - len(large)
-    # Claim, read, 3 prefetches (items, exercises, subscriptions).
-    assert per_batch_small == per_batch_large <= 5
+def test_a_batch_takes_a_few_queries_and_one_outcome_write_per_ten_rows(physiotherapist, endpoint):
+    """A claim and a read for the batch, whatever its size; then the sent rows marked sent
+    RECORD_EVERY (10) at a time, the rest when the batch ends."""
+    small = due_reminders(physiotherapist, endpoint, 2)  # 4 rows: 1 UPDATE
+    large = due_reminders(physiotherapist, endpoint, 12, start=2)  # 24 rows: 3 UPDATEs
+    assert sending.RECORD_EVERY == 10
+    # Claim, read, 3 prefetches (items, exercises, subscriptions); then the outcomes.
+    assert queries_to_send(small) - 1 == queries_to_send(large) - 3 <= 5
     assert len(mail.outbox) == 14 and len(endpoint.requests) == 14
+    assert set(Delivery.objects.values_list("status", flat=True)) == {Status.SENT}
+
+
+def test_a_worker_killed_mid_batch_can_repeat_at_most_ten_messages(
+    physiotherapist, endpoint, monkeypatch
+):
+    """What a killed worker may send again (SECURITY.md) is what it sent and had not yet
+    marked sent: seen from each send, at most RECORD_EVERY - 1 earlier rows of the batch."""
+    ids = due_reminders(physiotherapist, endpoint, 13)  # 26 rows
+    unrecorded_at_each_send = []
+    real_send = sending.send_one
+
+    def send_one(transport, delivery):
+        unrecorded_at_each_send.append(
+            Delivery.objects.filter(pk__in=ids, status=Status.SENDING).count() - 1
+        )  # the rows claimed and not marked, but for the one being sent
+        return real_send(transport, delivery)
+
+    monkeypatch.setattr(sending, "send_one", send_one)
+    assert tasks.send_deliveries(ids) == 26
+    # The claimed rows not reached yet are SENDING too: take them out of the count.
+    sent_before = [count - (25 - n) for n, count in enumerate(unrecorded_at_each_send)]
+    assert sent_before == [n % 10 for n in range(26)]
     assert set(Delivery.objects.values_list("status", flat=True)) == {Status.SENT}
 
 

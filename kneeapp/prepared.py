@@ -14,7 +14,9 @@ its count, on every visit to it). Beside them, ``PreparedInsert`` writes a new r
 INSERT compiled once (a triage assessment, on every check).
 
 Kept on the connection wrapper, which is per thread and per database alias: a compiled
-query and its converters are tied to their connection's backend.
+query and its converters are tied to their connection's backend. On PostgreSQL they also run
+as prepared statements (``prepared_cursor``): the database parses and plans each once per
+connection too.
 """
 
 from collections.abc import Callable
@@ -22,6 +24,12 @@ from dataclasses import dataclass
 
 from django.db import connections, router
 from django.db.models import Field, Model, QuerySet, signals, sql
+
+
+def prepared_cursor(connection):
+    """A cursor whose statements the database prepares once per connection, where the backend
+    offers one (kneeapp.postgresql); else the usual one."""
+    return getattr(connection, "prepared_cursor", connection.cursor)()
 
 
 @dataclass(frozen=True)
@@ -122,7 +130,7 @@ class PreparedQuery(Prepared):
         if compiled is None:
             return None
         params = filled(compiled.params, compiled.positions, self.stands, values, connection)
-        with connection.cursor() as cursor:
+        with prepared_cursor(connection) as cursor:
             cursor.execute(compiled.sql, params)
             rows = cursor.fetchall()
         if compiled.converters:
@@ -187,7 +195,7 @@ class PreparedRows(Prepared):
         if start or stop is not None:
             sql = f"{sql} {connection.ops.limit_offset_sql(start, stop)}"
         params = filled(compiled.params, compiled.positions, self.stands, values, connection)
-        with connection.cursor() as cursor:
+        with prepared_cursor(connection) as cursor:
             cursor.execute(sql, params)
             rows = cursor.fetchall()
         if compiled.converters:
@@ -252,7 +260,7 @@ class PreparedInsert:
             field.get_db_prep_save(value, connection=connection)
             for field, value in zip(fields, values, strict=True)
         ]
-        with connection.cursor() as cursor:
+        with prepared_cursor(connection) as cursor:
             cursor.execute(statement, params)
         instance._state.adding = False
         instance._state.db = using

@@ -67,6 +67,8 @@ def database_from_url(url: str) -> dict:
             # has not closed it (a restart is met by a silent reconnect, not a 503): without a
             # round trip while its socket is quiet (kneeapp/postgresql/base.py).
             "CONN_HEALTH_CHECKS": envbool("DATABASE_CONN_HEALTH_CHECKS", True),
+            # The hottest statements prepared once per connection (kneeapp/postgresql/base.py).
+            "PREPARED_STATEMENTS": envbool("DATABASE_PREPARED_STATEMENTS", True),
             "OPTIONS": options,
         }
     raise ImproperlyConfigured(

@@ -254,25 +254,35 @@ def test_sign_in_takes_the_email_in_any_capitals(patient, administrator):
 
 class PasswordChecks:
     """``User.check_password``, patched to fail any check whose attempt was not counted first
-    (the account's throttle row holds no attempt), to count the checks, and to take as long as
-    a real hash so that parallel attempts overlap."""
+    (no ``LoginThrottle.objects.take`` granted to this attempt, one take per check), to count
+    the checks, and to take as long as a real hash so that parallel attempts overlap.
+
+    The grant is noted per thread when ``take`` returns: a parallel attempt that signs in
+    clears the account's counter, so the row may show no attempt by the time another
+    attempt, counted before that, checks its password."""
 
     def __init__(self, monkeypatch, *, seconds: float = 0.0):
         self.count, self.uncounted, self.seconds = 0, [], seconds
-        self.lock = threading.Lock()
-        original = User.check_password
+        self.lock, self.granted = threading.Lock(), threading.local()
+        original_check, original_take = User.check_password, type(LoginThrottle.objects).take
+
+        def take(manager, keys, *args, **kwargs):
+            taken = original_take(manager, keys, *args, **kwargs)
+            self.granted.value = set(keys) if taken else set()
+            return taken
 
         def check_password(user, raw_password):
-            counted = LoginThrottle.objects.filter(
-                scope=ThrottleScope.SIGN_IN_ACCOUNT, key=account_key(user.email), attempts__gt=0
-            ).exists()
+            account = (ThrottleScope.SIGN_IN_ACCOUNT, account_key(user.email))
+            counted = account in getattr(self.granted, "value", set())
+            self.granted.value = set()  # one check per counted attempt
             with self.lock:
                 self.count += 1
                 if not counted:
                     self.uncounted.append(user.email)
             time.sleep(self.seconds)
-            return counted and original(user, raw_password)
+            return counted and original_check(user, raw_password)
 
+        monkeypatch.setattr(type(LoginThrottle.objects), "take", take)
         monkeypatch.setattr(User, "check_password", check_password)
 
 

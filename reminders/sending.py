@@ -105,7 +105,6 @@ def send_batch(
     unrecorded: list[int] = []  # sent, not yet marked sent
     try:
         for delivery in rows:
-            mine = fenced(delivery.pk, claimed_at)
             error = broken.get(delivery.channel)
             if error is None:
                 if delivery.channel not in transports:
@@ -119,7 +118,7 @@ def send_batch(
                 continue
             if error.server:
                 broken[delivery.channel] = error
-            mine.update(
+            fenced(delivery.pk, claimed_at).update(
                 status=Status.FAILED if error.permanent else Status.QUEUED, error=str(error)[:1000]
             )
             if error.permanent:

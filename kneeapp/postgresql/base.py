@@ -44,15 +44,15 @@ class DatabaseWrapper(base.DatabaseWrapper):
     def prepared_cursor(self):
         """Like ``cursor()`` (the same wrappers: errors, query logging, execute wrappers), for
         statements worth preparing; ``cursor()`` itself when they are turned off."""
-        if not self.settings_dict.get("PREPARED_STATEMENTS", True):
-            return self.cursor()
-        return self._cursor(PREPARING)
+        return self._cursor(PREPARING) if self.prepares_statements else self.cursor()
+
+    @property
+    def prepares_statements(self) -> bool:
+        return self.settings_dict.get("PREPARED_STATEMENTS", True)
 
     def get_new_connection(self, conn_params):
         connection = super().get_new_connection(conn_params)
-        if connection.prepare_threshold is None and self.settings_dict.get(
-            "PREPARED_STATEMENTS", True
-        ):
+        if connection.prepare_threshold is None and self.prepares_statements:
             # psycopg prepares nothing while this is None (Django's default), not even what
             # asks to be; this large, nothing is prepared unasked (client-side binding, the
             # rest of Django's statements, never is).

@@ -41,10 +41,15 @@ def shown_step(page) -> str | None:
 def press_next(page) -> None:
     before = shown_step(page)
     page.locator('#checker button[value="next"]').click()
+    # Without JavaScript the click loads a new page: wait until it has been parsed (a page
+    # still loading has no form yet, which would read as "the result"), then until it shows
+    # the result or another step.
     page.wait_for_function(
         """(before) => {
+            if (document.readyState === 'loading') return false;
+            if (document.querySelector('#checker .triage-result')) return true;
             const form = document.querySelector('#checker form.checker-step');
-            return !form || `${form.dataset.screen}/${form.elements.reask.value}` !== before;
+            return !!form && `${form.dataset.screen}/${form.elements.reask.value}` !== before;
         }""",
         arg=before,
     )

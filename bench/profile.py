@@ -15,7 +15,7 @@ import json
 from bench import row, server
 from bench.http import PATIENT, SEED
 
-DATABASE = "kneeapp_bench_profile"
+DATABASE = server.DATABASE + "_profile"  # BENCH_DATABASE names the stem, as for http and soak
 SHOWN = ("floor: bare JSON view, no cookies", "floor: bare JSON view, signed in", "triage API POST")
 
 

@@ -33,7 +33,7 @@
 // Each write carries its author's key (the page's <meta name="kneeapp-owner">, kneeapp/outbox.py)
 // and is sent with it as X-Kneeapp-Owner: on a shared phone, one person's writes are shown to
 // and sent for that person only, and the server refuses (403, kept) a write sent while someone
-// else is signed in. The service worker uses the key of the last page that was open.
+// else is signed in. The service worker uses the key and CSRF token of the last page open.
 (function (scope) {
   "use strict";
 
@@ -290,8 +290,13 @@
     }
     scope.addEventListener("online", () => flush());
     const start = async () => {
-      const owner = await currentOwner();
-      if (owner) await transact("readwrite", (items, meta) => meta.put(owner, "owner"));
+      // Kept for the service worker, which has no cookies to read: a "done" pressed on a
+      // notification is sent at once, with the last page's person and CSRF token.
+      const [owner, token] = [await currentOwner(), csrfFromPage()];
+      await transact("readwrite", (items, meta) => {
+        if (owner) meta.put(owner, "owner");
+        if (token) meta.put(token, "csrfToken");
+      });
       await announce();
       if (navigator.onLine) await flush();
     };

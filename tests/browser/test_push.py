@@ -9,13 +9,16 @@ that cannot run here), with real P-256 keys from WebCrypto; the page, the servic
 the server around it are the real ones.
 """
 
+import datetime as dt
 import json
 
 import pytest
+from django.utils import timezone
 
 from reminders import dispatch
-from reminders.models import Delivery, PushSubscription
+from reminders.models import Completion, Delivery, PushSubscription
 from reminders.notifications import for_delivery
+from reminders.snooze import SNOOZE
 from reminders.transports import push_payload
 from tests.browser.conftest import sign_in, wait_for_service_worker, wait_until
 from tests.reminders.conftest import at, make_plan, set_next_runs
@@ -125,6 +128,79 @@ def test_a_reminder_push_is_shown_and_its_receipt_reaches_the_server(
     assert shown["title"] == "Time to stretch" and shown["tag"].startswith("stretch-")
     subscription.refresh_from_db()
     assert subscription.confirmed_at is not None
+
+
+# A notification's action button cannot be pressed from a test. The browser's click is the
+# one part made here: a NotificationEvent for the notification the real worker showed, with the
+# action the button carries, handed to the worker's real listener. Chromium refuses waitUntil
+# on an event a script made, so the test keeps the promises the listener hands it instead.
+CLICK_THE_SHOWN_NOTIFICATION = """async (action) => {
+    const [shown] = await self.registration.getNotifications();
+    const event = new NotificationEvent("notificationclick", { notification: shown, action });
+    const handled = [];
+    Object.defineProperty(event, "waitUntil", { value: (promise) => handled.push(promise) });
+    self.dispatchEvent(event);
+    await Promise.all(handled);
+    return (await self.registration.getNotifications()).length;
+}"""
+
+
+def shown_reminder(
+    phone, page, live_server, patient, physiotherapist, settings, url=PREFERENCES, now=None
+):
+    """A stretching reminder due 10 minutes before ``now`` (by default a day long past),
+    pushed to this phone's real service worker while ``url`` is open, and shown: the delivery,
+    and the push's payload."""
+    settings.SITE_URL = live_server.url
+    now = now or at("2026-06-01 07:00")
+    due = (timezone.localtime(now, patient.zone) - dt.timedelta(minutes=10)).time()
+    plan = make_plan(patient, physiotherapist, times=[due.strftime("%H:%M")])
+    patient.remind_by_push = True
+    patient.save()
+    subscription = PushSubscription.objects.create(
+        patient=patient, endpoint="https://push.example/phone", p256dh="x" * 87, auth="y" * 22
+    )
+    set_next_runs(plan, now - dt.timedelta(minutes=30))
+    [delivery_id] = dispatch.dispatch_due(now)
+    delivery = Delivery.objects.get(pk=delivery_id)
+    payload = push_payload(for_delivery(delivery), subscription)
+    ready_phone(phone, page, live_server, patient, url)
+    deliver_push(phone, page, live_server, payload)
+    wait_until(page, lambda: notifications(page))
+    return delivery, payload
+
+
+def test_later_on_a_shown_reminder_sends_it_again_once_without_a_session(
+    page, phone, live_server, patient, physiotherapist, settings
+):
+    delivery, payload = shown_reminder(phone, page, live_server, patient, physiotherapist, settings)
+    phone.clear_cookies()  # "Later" is pressed long after the session ended
+    [worker] = phone.service_workers
+    clicked = timezone.now()
+    assert worker.evaluate(CLICK_THE_SHOWN_NOTIFICATION, "later") == 0  # and it closed
+    [later] = Delivery.objects.filter(snoozed_from=delivery)
+    assert (later.patient_id, later.schedule_id) == (patient.pk, delivery.schedule_id)
+    assert clicked + SNOOZE <= later.not_before <= timezone.now() + SNOOZE
+    # The push service delivers the same push again, and "Later" is pressed again: still one.
+    deliver_push(phone, page, live_server, payload)
+    wait_until(page, lambda: notifications(page))
+    assert worker.evaluate(CLICK_THE_SHOWN_NOTIFICATION, "later") == 0
+    assert Delivery.objects.filter(snoozed_from=delivery).count() == 1
+
+
+def test_done_on_a_shown_reminder_marks_the_stretches_done(
+    page, phone, live_server, patient, physiotherapist, settings
+):
+    # The worker sends "done" with the person and CSRF token of the last page that had the
+    # outbox (the plan page here): the browser gives a worker no cookies to read.
+    delivery, _ = shown_reminder(
+        phone, page, live_server, patient, physiotherapist, settings, "/plan/", timezone.now()
+    )
+    [worker] = phone.service_workers
+    assert worker.evaluate(CLICK_THE_SHOWN_NOTIFICATION, "done") == 0
+    wait_until(page, lambda: Completion.objects.filter(patient=patient).exists())
+    [done] = Completion.objects.filter(patient=patient)
+    assert done.schedule_id == delivery.schedule_id
 
 
 def test_a_browser_that_cannot_subscribe_says_so_and_offers_to_try_again(

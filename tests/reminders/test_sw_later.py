@@ -1,8 +1,8 @@
 """The service worker's "Later" (templates/reminders/sw.js), run by Node with a FAKE ``self``
 (tests/js/sw_click.mjs): the handler posts the push's own later token, without a session, and
 that request, replayed here, moves the reminder once. The payload is the real one: sent to
-the loopback push endpoint and decrypted as the browser would. Honestly: no browser clicks
-here (a test cannot press a notification's action button in Chromium).
+the loopback push endpoint and decrypted as the browser would. No browser here: the same click
+in Chromium, on a notification the real worker showed, is in tests/browser/test_push.py.
 """
 
 import json

@@ -151,6 +151,7 @@ def page(phone):
         ),
     )
     page.js_errors = errors
+    page.runs_javascript = True
     yield page
     assert not errors, f"JavaScript errors or CSP violations on the page: {errors}"
 
@@ -160,7 +161,9 @@ def page_without_javascript(browser, live_server):
     """A phone-sized page with JavaScript off: the plain forms must do the job alone."""
     context = browser.new_context(base_url=live_server.url, java_script_enabled=False, **PHONE)
     context.set_default_timeout(15_000)
-    yield context.new_page()
+    page = context.new_page()
+    page.runs_javascript = False  # wait for page loads, never poll (see test_checker)
+    yield page
     context.close()
 
 

@@ -9,10 +9,10 @@ is shown as the checker shows it (``triage/presentation.py``); what lives in hig
 """
 
 import datetime as dt
-from dataclasses import dataclass
 
 from diary import chart, extensions, progress
 from diary.models import DiaryEntry
+from diary.progress import Change
 from triage import presentation
 from triage.knowledge import load_knowledge
 from triage.models import Assessment
@@ -20,23 +20,6 @@ from triage.models import Assessment
 DAYS = 90  # the last three months: a chart period (chart.PERIODS) and a usual time between visits
 WEEKS = 13  # the weeks that DAYS touches
 RED_FLAG_ENTRIES = 20
-
-
-@dataclass(frozen=True)
-class Change:
-    """From the first measure of the period to the latest: ``change`` > 0 is higher."""
-
-    first: float
-    latest: float
-    mcid: int  # the smallest change that matters to a patient, in points
-
-    @property
-    def change(self) -> float:
-        return round(self.latest - self.first, 1)
-
-    @property
-    def important(self) -> bool:
-        return abs(self.change) >= self.mcid
 
 
 def weekly_pain(patient) -> tuple[list, Change | None]:

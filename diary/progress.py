@@ -8,12 +8,38 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db.models import Avg, Max
+from django.utils.translation import gettext as _
 
 from diary.models import PSFS_MCID, DiaryEntry, PsfsActivity, PsfsAssessment
 
 # The minimal clinically important difference of pain (0–10), in points, and of the PSFS.
 PAIN_MCID = 2
 MCID = {"pain": PAIN_MCID, "psfs": PSFS_MCID}
+
+
+@dataclass(frozen=True)
+class Change:
+    """From a first measure to the latest, against the smallest change that matters to a
+    patient (``mcid``, in points): the one rule for "a change that matters" on every page."""
+
+    first: float
+    latest: float
+    mcid: int
+
+    @property
+    def change(self) -> float:
+        """``latest - first`` to one decimal (the measures have one), so 5.3 → 3.3 is 2."""
+        return round(self.latest - self.first, 1)
+
+    @property
+    def important(self) -> bool:
+        return abs(self.change) >= self.mcid
+
+    def words(self, *, better_is_higher: bool) -> str:
+        if not self.important:
+            return _("a change smaller than %(mcid)d points") % {"mcid": self.mcid}
+        better = self.change > 0 if better_is_higher else self.change < 0
+        return _("a real improvement") if better else _("a real worsening")
 
 
 @dataclass(frozen=True)
@@ -93,7 +119,7 @@ class ActivityChange:
     @property
     def important(self) -> bool:
         """Whether the change reaches the minimal clinically important difference."""
-        return abs(self.change) >= PSFS_MCID
+        return Change(self.first, self.latest, PSFS_MCID).important
 
 
 def psfs_changes(patient) -> list[ActivityChange]:
@@ -125,6 +151,7 @@ __all__ = [
     "MCID",
     "PAIN_MCID",
     "ActivityChange",
+    "Change",
     "WeekSummary",
     "latest_activities",
     "psfs_assessments",

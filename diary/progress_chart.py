@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from diary import chart as pain_chart
 from diary.chart import BOTTOM, HEIGHT, LEFT, RIGHT, WIDTH, x_of, y_of
-from diary.progress import MCID, psfs_changes, psfs_history, weekly_pain
+from diary.progress import MCID, Change, psfs_changes, psfs_history, weekly_pain
 
 
 @dataclass(frozen=True)
@@ -96,14 +96,6 @@ def band_around(baseline: float | None, mcid: int) -> Band | None:
     return Band(baseline, max(0.0, baseline - mcid), min(10.0, baseline + mcid))
 
 
-def change_words(first: float, last: float, mcid: int, better_is_higher: bool) -> str:
-    change = last - first
-    if abs(change) < mcid:
-        return _("a change smaller than %(mcid)d points") % {"mcid": mcid}
-    better = change > 0 if better_is_higher else change < 0
-    return _("a real improvement") if better else _("a real worsening")
-
-
 def weekly_pain_chart(
     patient, *, weeks: int = 12, today: dt.date | None = None, summaries: list | None = None
 ) -> ProgressChart:
@@ -137,7 +129,7 @@ def weekly_pain_chart(
         summary = _("Average pain %(first)s → %(last)s a week, %(change)s.") % {
             "first": f"{first:g}",
             "last": f"{last:g}",
-            "change": change_words(first, last, mcid, better_is_higher=False),
+            "change": Change(first, last, mcid).words(better_is_higher=False),
         }
     return ProgressChart(
         title=_("Weekly pain from %(start)s") % {"start": date_format(start, "DATE_FORMAT")},
@@ -181,7 +173,7 @@ def psfs_chart(patient, history: list | None = None) -> ProgressChart:
             "first": f"{first:g}",
             "last": f"{last:g}",
             "span": pain_chart.span_words((history[-1][0] - history[0][0]).days),
-            "change": change_words(first, last, mcid, better_is_higher=True),
+            "change": Change(first, last, mcid).words(better_is_higher=True),
         }
     return ProgressChart(
         title=_("How well you manage your activities (0 unable, 10 as before)"),

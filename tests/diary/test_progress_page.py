@@ -9,7 +9,7 @@ import pytest
 
 from diary import progress_chart
 from diary.models import DiaryEntry, PsfsActivity, PsfsAssessment
-from diary.progress import weekly_pain
+from diary.progress import Change, weekly_pain
 from diary.progress_chart import weekly_pain_chart
 
 pytestmark = pytest.mark.django_db
@@ -171,6 +171,23 @@ def test_the_psfs_chart_draws_each_assessments_average_with_the_band(patient):
     ]
     assert (chart.band.low, chart.band.high) == (0.0, 4.0)
     assert "a real improvement" in chart.summary
+
+
+@pytest.mark.parametrize(
+    ("first", "latest", "higher_is_better", "words"),
+    [
+        (3.3, 1.3, False, "a real improvement"),  # 1.3 - 3.3 is -1.9999999999999998 in floats
+        (1.3, 3.3, False, "a real worsening"),
+        (4.2, 5.9, True, "a change smaller than 2 points"),
+        (2.0, 4.0, True, "a real improvement"),
+    ],
+)
+def test_a_change_that_matters_is_the_same_for_the_chart_and_the_consult_pack(
+    first, latest, higher_is_better, words
+):
+    change = Change(first, latest, 2)
+    assert change.words(better_is_higher=higher_is_better) == words
+    assert change.important == (words != "a change smaller than 2 points")
 
 
 def test_the_physio_sees_both_charts_on_the_patients_page(patient, physiotherapist_client):

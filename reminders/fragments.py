@@ -13,7 +13,8 @@ from django.conf import settings
 from django.core.signals import setting_changed
 from django.template.loader import render_to_string
 from django.urls import get_script_prefix
-from django.utils import dateformat, timezone
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import conditional_escape, escape
 from django.utils.safestring import SafeString
 from django.utils.text import Truncator
@@ -114,7 +115,7 @@ def _phones(patient) -> SafeString:
         else:
             text = _("Not confirmed since %(time)s.")
             moment = phone.created_at
-        when = dateformat.format(timezone.localtime(moment, patient.zone), "j M Y, H:i")
+        when = date_format(timezone.localtime(moment, patient.zone), "DATETIME_FORMAT")
         agent = ""
         if phone.user_agent:
             shown = escape(Truncator(phone.user_agent).chars(60))

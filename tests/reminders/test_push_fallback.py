@@ -225,8 +225,9 @@ def test_the_pages_say_when_a_reminder_last_reached_each_phone(patient_client, p
     phone(patient, at("2026-05-02 12:00"), endpoint="https://push.example/tablet")
     for url in (reverse("reminders:plan"), reverse("reminders:preferences")):
         page = patient_client.get(url).content.decode()
-        assert "Last reminder reached this phone at 1 Jun 2026, 08:01." in page, url
-        assert "Not confirmed since 2 May 2026, 13:00." in page, url
+        # The date and time as every other page writes them (DATETIME_FORMAT).
+        assert "Last reminder reached this phone at June 1, 2026, 08:01." in page, url
+        assert "Not confirmed since May 2, 2026, 13:00." in page, url
 
 
 def test_no_phone_of_another_patient_is_shown(other_patient_client, patient):

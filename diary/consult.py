@@ -12,7 +12,6 @@ import datetime as dt
 
 from diary import chart, extensions, progress
 from diary.models import DiaryEntry
-from diary.progress import Change
 from triage import presentation
 from triage.knowledge import load_knowledge
 from triage.models import Assessment
@@ -22,22 +21,22 @@ WEEKS = 13  # the weeks that DAYS touches
 RED_FLAG_ENTRIES = 20
 
 
-def weekly_pain(patient) -> tuple[list, Change | None]:
+def weekly_pain(patient) -> tuple[list, progress.Change | None]:
     """The weeks of the period that have diary entries, oldest first, and the change of the
     weekly average pain from the first of them to the latest (None with fewer than two)."""
     weeks = [week for week in progress.weekly_pain(patient, weeks=WEEKS) if week.days]
     if len(weeks) < 2:
         return weeks, None
-    return weeks, Change(weeks[0].average, weeks[-1].average, progress.PAIN_MCID)
+    return weeks, progress.Change(weeks[0].average, weeks[-1].average, progress.PAIN_MCID)
 
 
-def psfs(patient) -> tuple[list, Change | None]:
+def psfs(patient) -> tuple[list, progress.Change | None]:
     """Each PSFS activity from its first score to its latest, and the change of the PSFS
     average from the first assessment to the latest (None with fewer than two)."""
     history = progress.psfs_history(patient)
     overall = None
     if len(history) >= 2:
-        overall = Change(history[0][1], history[-1][1], progress.MCID["psfs"])
+        overall = progress.Change(history[0][1], history[-1][1], progress.MCID["psfs"])
     return progress.psfs_changes(patient), overall
 
 

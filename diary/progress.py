@@ -28,7 +28,8 @@ class Change:
 
     @property
     def change(self) -> float:
-        """``latest - first`` to one decimal (the measures have one), so 5.3 → 3.3 is 2."""
+        """``latest - first`` to one decimal (the measures have one), so 3.3 → 1.3 is -2, not
+        -1.9999999999999998."""
         return round(self.latest - self.first, 1)
 
     @property

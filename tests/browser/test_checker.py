@@ -43,7 +43,7 @@ def press_next(page) -> None:
     button = page.locator('#checker button[value="next"]')
     if not getattr(page, "runs_javascript", True):
         load_by_clicking(page, button)
-        assert shown_step(page) != before or page.locator("#checker .triage-result").count()
+        assert shown_step(page) != before  # another step, or the result (no step: None)
         return
     button.click()
     page.wait_for_function(
